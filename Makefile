@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 BIN := target/release/kubevali
 
-.PHONY: build dry-run test lint unit bench
+.PHONY: build dry-run test lint unit bench static image e2e manifests
 
 build:
 	$(CARGO) build --release --locked
@@ -13,7 +13,7 @@ dry-run: build
 	HOSTNAME=sts-pod-2 $(BIN) --config examples/kubevali.yaml --dry-run
 
 # Every test: formatting, lints, unit and integration tests.
-test: lint unit
+test: lint unit manifests e2e
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -24,3 +24,54 @@ unit:
 
 bench:
 	@echo "no benchmarks yet"
+
+# --- Shipping: static binary, image, manifests, container end-to-end test ---
+MUSL_TARGET := x86_64-unknown-linux-musl
+STATIC_BIN := target/$(MUSL_TARGET)/release/kubevali
+# Stripped size budget for the static binary, in bytes (2.5 MB).
+STATIC_MAX_BYTES := 2500000
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
+IMAGE ?= localhost/kubevali:$(VERSION)
+VENV := target/venv
+# Installs Debian packages when running as root; otherwise says what is missing.
+APT_INSTALL = if [ "$$(id -u)" = 0 ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
+	else echo "error: missing $(1); install it (apt-get install $(1)) or run as root" >&2; exit 1; fi
+
+# A fully static musl binary. ring compiles C, which needs musl's gcc wrapper.
+static:
+	@if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx $(MUSL_TARGET); then \
+		rustup target add $(MUSL_TARGET); fi
+	@command -v musl-gcc >/dev/null || { $(call APT_INSTALL,musl-tools); }
+	CC_x86_64_unknown_linux_musl=musl-gcc $(CARGO) build --release --locked --target $(MUSL_TARGET)
+	@file -L $(STATIC_BIN)
+	@file -L $(STATIC_BIN) | grep -Eq 'statically linked|static-pie linked' || { echo "error: $(STATIC_BIN) is not statically linked" >&2; exit 1; }
+	@size=$$(stat -c %s $(STATIC_BIN)); \
+	echo "static binary: $(STATIC_BIN): $$size bytes ($$((size / 1024)) KiB; budget $(STATIC_MAX_BYTES) bytes)"; \
+	[ $$size -le $(STATIC_MAX_BYTES) ] || { echo "error: static binary is over its size budget" >&2; exit 1; }
+
+# The FROM-scratch image, built from the static binary without pulling anything;
+# also saved as an OCI archive under target/ for loading or pushing elsewhere.
+image: static
+	@command -v buildah >/dev/null || { $(call APT_INSTALL,buildah runc); }
+	rm -rf target/image && mkdir -p target/image && cp $(STATIC_BIN) target/image/kubevali
+	buildah bud --isolation chroot --build-arg VERSION=$(VERSION) -f Containerfile -t $(IMAGE) target/image
+	rm -f target/kubevali-image.oci.tar
+	buildah push $(IMAGE) oci-archive:target/kubevali-image.oci.tar:$(IMAGE)
+	@echo "image: $(IMAGE) (OCI archive target/kubevali-image.oci.tar, $$(stat -c %s target/kubevali-image.oci.tar) bytes)"
+
+# Renders the example overlay and validates every object against the
+# Kubernetes 1.30 schemas, rejecting unknown fields.
+manifests: $(VENV)/bin/kubernetes-validate
+	@command -v kubectl >/dev/null || { $(call APT_INSTALL,kubectl); }
+	kubectl kustomize deploy/example > target/deploy-example.yaml
+	$(VENV)/bin/kubernetes-validate --strict -k 1.30.0 target/deploy-example.yaml
+
+$(VENV)/bin/kubernetes-validate:
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q kubernetes-validate
+
+# Builds the images with buildah and runs them with podman: --install into a
+# volume, the node as kubevali's child, exit codes, SIGTERM on stop.
+e2e: static
+	tests/e2e/run.sh $(STATIC_BIN)
