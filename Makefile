@@ -32,7 +32,6 @@ STATIC_BIN := target/$(MUSL_TARGET)/release/kubevali
 STATIC_MAX_BYTES := 2500000
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 IMAGE ?= localhost/kubevali:$(VERSION)
-VENV := target/venv
 # Installs Debian packages when running as root; otherwise says what is missing.
 APT_INSTALL = if [ "$$(id -u)" = 0 ]; then \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(1) >/dev/null; \
@@ -62,14 +61,8 @@ image: static
 
 # Renders the example overlay and validates every object against the
 # Kubernetes 1.30 schemas, rejecting unknown fields.
-manifests: $(VENV)/bin/kubernetes-validate
-	@command -v kubectl >/dev/null || { $(call APT_INSTALL,kubectl); }
-	kubectl kustomize deploy/example > target/deploy-example.yaml
-	$(VENV)/bin/kubernetes-validate --strict -k 1.30.0 target/deploy-example.yaml
-
-$(VENV)/bin/kubernetes-validate:
-	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install -q kubernetes-validate
+manifests:
+	deploy/validate.sh
 
 # Builds the images with buildah and runs them with podman: --install into a
 # volume, the node as kubevali's child, exit codes, SIGTERM on stop.
