@@ -1,5 +1,98 @@
-//! Wires the modules together; `main` only turns the outcome into an exit code.
+//! Wires the modules together. Every failure becomes one log line and an
+//! exit code here; nothing below decides how kubevali exits.
+
+use std::fmt;
+
+use crate::argv::{Plan, Renderer};
+use crate::cli::{self, Command, RunOptions};
+use crate::config::{self, Config, ConfigError, Source};
+use crate::{logging, quote};
+
+/// Exit code for usage, config and template errors.
+pub const EXIT_USAGE: i32 = 2;
+
+#[derive(Debug)]
+pub enum AppError {
+    Config(ConfigError),
+}
+
+impl AppError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            AppError::Config(_) => EXIT_USAGE,
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Config(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<ConfigError> for AppError {
+    fn from(e: ConfigError) -> AppError {
+        AppError::Config(e)
+    }
+}
 
 pub fn main() -> i32 {
-    0
+    logging::init();
+    let args = std::env::args_os().skip(1);
+    let command = match cli::parse(args, std::env::var_os("KUBEVALI_CONFIG")) {
+        Ok(command) => command,
+        Err(e) => {
+            eprintln!("kubevali: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let outcome = match command {
+        Command::Help => {
+            print!("{}", cli::USAGE);
+            Ok(0)
+        }
+        Command::Version => {
+            println!("kubevali {}", env!("CARGO_PKG_VERSION"));
+            Ok(0)
+        }
+        Command::Install(_path) => Ok(0),
+        Command::Run(options) => run(&options),
+    };
+    outcome.unwrap_or_else(|e| {
+        log::error!("{e}");
+        e.exit_code()
+    })
+}
+
+fn run(options: &RunOptions) -> Result<i32, AppError> {
+    let (config, source) = config::load(&options.config)?;
+    logging::apply(&config.logging);
+    let plan = render(&config, &source)?;
+    log::info!("Starting node: {}", go_quoted(&plan.argv));
+    if options.dry_run {
+        println!("{}", quote::shell_line(&plan.argv));
+        return Ok(0);
+    }
+    Ok(0)
+}
+
+fn render(config: &Config, source: &Source) -> Result<Plan, AppError> {
+    let env = |name: &str| std::env::var(name).ok();
+    let renderer = Renderer {
+        config,
+        source,
+        env: &env,
+        nodes: None,
+    };
+    Ok(renderer.render()?)
+}
+
+/// The argv as the original logged it: each word double-quoted, Go-style.
+fn go_quoted(argv: &[String]) -> String {
+    argv.iter()
+        .map(|word| format!("{word:?}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
