@@ -175,18 +175,29 @@ mod tests {
         assert_eq!(parse("10us"), Ok(Duration::from_micros(10)));
         assert_eq!(parse("10µs"), Ok(Duration::from_micros(10)));
         assert_eq!(parse("3ns"), Ok(Duration::from_nanos(3)));
-        assert_eq!(parse("1h1m1s1ms1us1ns"), Ok(Duration::from_nanos(3_661_001_001_001)));
+        assert_eq!(
+            parse("1h1m1s1ms1us1ns"),
+            Ok(Duration::from_nanos(3_661_001_001_001))
+        );
     }
 
     #[test]
     fn fractions_truncate_like_go() {
-        assert_eq!(parse("1.0000000009s"), Ok(Duration::from_nanos(1_000_000_000)));
-        assert_eq!(parse("0.3333333333333h"), Ok(Duration::from_nanos(1_199_999_999_999)));
+        assert_eq!(
+            parse("1.0000000009s"),
+            Ok(Duration::from_nanos(1_000_000_000))
+        );
+        assert_eq!(
+            parse("0.3333333333333h"),
+            Ok(Duration::from_nanos(1_199_999_999_999))
+        );
     }
 
     #[test]
     fn rejects_what_go_rejects() {
-        for bad in ["", "1", "s", "1x", "1.5", ".s", "1h 30m", "h1", "1hh", "--1s", "1e3s"] {
+        for bad in [
+            "", "1", "s", "1x", "1.5", ".s", "1h 30m", "h1", "1hh", "--1s", "1e3s",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
@@ -195,7 +206,10 @@ mod tests {
     fn rejects_negative_and_overflow() {
         assert_eq!(parse("-1s").unwrap_err().reason, "must not be negative");
         assert_eq!(parse("-0"), Ok(Duration::ZERO));
-        assert_eq!(parse("9223372036854775807ns"), Ok(Duration::from_nanos(i64::MAX as u64)));
+        assert_eq!(
+            parse("9223372036854775807ns"),
+            Ok(Duration::from_nanos(i64::MAX as u64))
+        );
         assert!(parse("9223372036854775808ns").is_err());
         assert!(parse("3000000h").is_err());
         assert!(parse("99999999999999999999999s").is_err());
