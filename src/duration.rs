@@ -41,15 +41,8 @@ pub fn parse(input: &str) -> Result<Duration, ParseError> {
         input: input.to_owned(),
         reason,
     };
-    let mut rest = input;
-    if let Some(stripped) = rest.strip_prefix('+') {
-        rest = stripped;
-    } else if rest.starts_with('-') {
-        if rest[1..].trim_start_matches(['0', '.']).is_empty() && rest.len() > 1 {
-            return Ok(Duration::ZERO);
-        }
-        return Err(fail("must not be negative"));
-    }
+    let negative = input.starts_with('-');
+    let mut rest = input.strip_prefix(['-', '+']).unwrap_or(input);
     // Go accepts a bare "0" and nothing else without a unit.
     if rest == "0" {
         return Ok(Duration::ZERO);
@@ -95,6 +88,9 @@ pub fn parse(input: &str) -> Result<Duration, ParseError> {
     // Go keeps durations in an int64 of nanoseconds.
     if total > i64::MAX as u64 {
         return Err(fail("too large"));
+    }
+    if negative && total > 0 {
+        return Err(fail("must not be negative"));
     }
     Ok(Duration::from_nanos(total))
 }
@@ -206,6 +202,7 @@ mod tests {
     fn rejects_negative_and_overflow() {
         assert_eq!(parse("-1s").unwrap_err().reason, "must not be negative");
         assert_eq!(parse("-0"), Ok(Duration::ZERO));
+        assert_eq!(parse("-0s"), Ok(Duration::ZERO));
         assert_eq!(
             parse("9223372036854775807ns"),
             Ok(Duration::from_nanos(i64::MAX as u64))
