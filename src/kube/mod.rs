@@ -19,6 +19,7 @@ pub use access::{ClusterAccess, Credentials, PemSource, SERVICE_ACCOUNT_DIR};
 pub use client::Client;
 pub use error::KubeError;
 pub use lazy::Lazy;
+pub use nodes::node_ip_at;
 pub use service::{
     MANAGED_BY_LABEL, MANAGED_BY_VALUE, P2P_PORT, ServiceOutcome, ensure_node_service,
 };
