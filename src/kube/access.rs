@@ -84,7 +84,7 @@ impl ClusterAccess {
     /// In-cluster when `KUBERNETES_SERVICE_HOST` and `_PORT` are set (the
     /// kubelet sets them in every pod), else the first file of
     /// `$KUBECONFIG`, else `~/.kube/config`. `env` reads a variable.
-    pub fn from_env(env: &dyn Fn(&str) -> Option<String>) -> Result<ClusterAccess, KubeError> {
+    pub fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<ClusterAccess, KubeError> {
         let set = |name: &str| env(name).filter(|value| !value.is_empty());
         if let (Some(host), Some(port)) = (
             set("KUBERNETES_SERVICE_HOST"),
@@ -190,7 +190,7 @@ mod tests {
 
     #[test]
     fn no_cluster_and_no_home_is_a_config_error() {
-        let error = ClusterAccess::from_env(&|_| None).unwrap_err();
+        let error = ClusterAccess::from_lookup(&|_| None).unwrap_err();
         assert!(matches!(error, KubeError::Config(_)), "{error}");
     }
 }

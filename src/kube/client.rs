@@ -63,9 +63,11 @@ pub(crate) struct Answer {
 
 impl Client {
     /// Reads the process environment and the files it points at; see
-    /// [`ClusterAccess::from_env`].
+    /// [`ClusterAccess::from_lookup`].
     pub fn from_env() -> Result<Client, KubeError> {
-        Client::new(ClusterAccess::from_env(&|name| std::env::var(name).ok())?)
+        Client::new(ClusterAccess::from_lookup(&|name| {
+            std::env::var(name).ok()
+        })?)
     }
 
     /// Builds the TLS set-up now (CA and client certificate files are read
@@ -78,6 +80,10 @@ impl Client {
             .http_status_as_error(false)
             .user_agent(concat!("kubevali/", env!("CARGO_PKG_VERSION")))
             .tls_config(tls)
+            // Straight to the API server: the node's HTTP(S)_PROXY (which
+            // ureq would otherwise honour, even HTTP_PROXY for https) is
+            // meant for the node's own traffic, not for the cluster API.
+            .proxy(None)
             .build();
         let credentials = match access.credentials {
             Credentials::ClientCert { .. } => Credentials::None,

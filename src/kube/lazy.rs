@@ -7,13 +7,7 @@ use super::access::ClusterAccess;
 use super::{Client, KubeError, nodes};
 use crate::template::NodeAddresses;
 
-/// What the client is built from, captured without I/O.
-enum Source {
-    Env(Vec<(&'static str, String)>),
-    Client(Client),
-}
-
-/// The environment variables [`ClusterAccess::from_env`] looks at.
+/// The environment variables [`ClusterAccess::from_lookup`] looks at.
 const ACCESS_VARIABLES: [&str; 5] = [
     "KUBERNETES_SERVICE_HOST",
     "KUBERNETES_SERVICE_PORT",
@@ -25,7 +19,9 @@ const ACCESS_VARIABLES: [&str; 5] = [
 /// A lazily built [`Client`] plus the node answers of one render. Create
 /// one per render so that a re-render sees the cluster as it is now.
 pub struct Lazy {
-    source: Source,
+    /// What the client is built from, captured without I/O; empty when
+    /// the client was given.
+    variables: Vec<(&'static str, String)>,
     pod_name: Option<String>,
     client: OnceLock<Result<Client, KubeError>>,
     external_ips: OnceLock<Result<Vec<String>, KubeError>>,
@@ -45,22 +41,21 @@ impl Lazy {
             .iter()
             .filter_map(|&name| env(name).map(|value| (name, value)))
             .collect();
-        Lazy::new(
-            Source::Env(variables),
-            env("HOSTNAME").filter(|name| !name.is_empty()),
-        )
+        Lazy {
+            variables,
+            pod_name: env("HOSTNAME").filter(|name| !name.is_empty()),
+            client: OnceLock::new(),
+            external_ips: OnceLock::new(),
+            pod_node_ip: OnceLock::new(),
+        }
     }
 
     /// Uses an existing client; `pod_name` backs `getPodNodeIP`.
     pub fn with_client(client: Client, pod_name: Option<String>) -> Lazy {
-        Lazy::new(Source::Client(client), pod_name)
-    }
-
-    fn new(source: Source, pod_name: Option<String>) -> Lazy {
         Lazy {
-            source,
+            variables: Vec::new(),
             pod_name,
-            client: OnceLock::new(),
+            client: OnceLock::from(Ok(client)),
             external_ips: OnceLock::new(),
             pod_node_ip: OnceLock::new(),
         }
@@ -69,21 +64,15 @@ impl Lazy {
     /// The client, built on first call (reading the kubeconfig or the
     /// service-account files); a failure is remembered and repeated.
     pub fn client(&self) -> Result<&Client, KubeError> {
-        if let Source::Client(client) = &self.source {
-            return Ok(client);
-        }
         self.client
-            .get_or_init(|| match &self.source {
-                Source::Env(variables) => {
-                    let lookup = |name: &str| {
-                        variables
-                            .iter()
-                            .find(|(key, _)| *key == name)
-                            .map(|(_, value)| value.clone())
-                    };
-                    Client::new(ClusterAccess::from_env(&lookup)?)
-                }
-                Source::Client(client) => Ok(client.clone()),
+            .get_or_init(|| {
+                let lookup = |name: &str| {
+                    self.variables
+                        .iter()
+                        .find(|(key, _)| *key == name)
+                        .map(|(_, value)| value.clone())
+                };
+                Client::new(ClusterAccess::from_lookup(&lookup)?)
             })
             .as_ref()
             .map_err(Clone::clone)

@@ -65,6 +65,9 @@ pub fn ensure_node_service(
     force_update: bool,
     dry_run: bool,
 ) -> Result<ServiceOutcome, KubeError> {
+    if pod_name.is_empty() {
+        return Err(KubeError::NoPodName);
+    }
     let namespace = client.namespace().to_owned();
     let pod_path = pod_path(client, pod_name);
     let pod = client.get_json(&pod_path)?;
