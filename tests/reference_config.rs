@@ -12,8 +12,14 @@ fn reference_config_loads_and_sets_every_section() {
     let (config, _source) = config::load(&path).expect("docs/kubevali.yaml must load");
     assert!(!config.common_template.is_empty());
     assert_eq!(config.node_template.index, config::DEFAULT_INDEX_TEMPLATE);
-    assert!(matches!(config.node_template.args["in-peers"], ArgValue::Number(_)));
-    assert!(matches!(config.node_template.args["bootnodes"], ArgValue::List(_)));
+    assert!(matches!(
+        config.node_template.args["in-peers"],
+        ArgValue::Number(_)
+    ));
+    assert!(matches!(
+        config.node_template.args["bootnodes"],
+        ArgValue::List(_)
+    ));
     assert_eq!(config.node_stdout, Stream::Stdout);
     assert_eq!(config.watchlog.keyword, "Prepared block");
     assert_eq!(config.watchlog.healthcheck_ids.len(), 2);
@@ -41,6 +47,8 @@ fn reference_templates_all_parse() {
         }
     }
     for source in sources {
-        templates.check(source).unwrap_or_else(|e| panic!("{source:?}: {e}"));
+        templates
+            .check(source)
+            .unwrap_or_else(|e| panic!("{source:?}: {e}"));
     }
 }
