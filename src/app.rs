@@ -7,6 +7,7 @@ use crate::argv::{Plan, Renderer};
 use crate::cli::{self, Command, RunOptions};
 use crate::config::{self, Config, ConfigError, Source};
 use crate::kube::{self, KubeError};
+use crate::template::gofmt;
 use crate::{logging, quote};
 
 /// Exit code for usage, config and template errors.
@@ -119,10 +120,10 @@ fn prepare(config: &Config, source: &Source, dry_run: bool) -> Result<Plan, AppE
     Ok(plan)
 }
 
-/// The argv as the original logged it: each word double-quoted, Go-style.
+/// The argv as the original logged it: each word quoted by Go's rules.
 fn go_quoted(argv: &[String]) -> String {
     argv.iter()
-        .map(|word| format!("{word:?}"))
+        .map(|word| gofmt::quote(word))
         .collect::<Vec<_>>()
         .join(" ")
 }
