@@ -138,6 +138,9 @@ check() {
 	if "$@"; then pass "$what"; else fail "$what"; fi
 }
 contains() { grep -qF -- "$2" "$1"; }
+# The script's own text is in the "Starting node" line, so the node's output
+# is matched as whole lines.
+has_line() { grep -qxF -- "$2" "$1"; }
 # show FILE...: prints captured output, indented, when an assertion needs it.
 show() { local f; for f; do echo "    --- $(basename "$f")"; sed 's/^/    | /' "$f"; done; }
 
@@ -180,7 +183,8 @@ install_into_volume() {
 	init_container -v "$VOLUME:/volume" "$KUBEVALI_IMAGE" --install /volume/kubevali \
 		>"$LOGS/install.out" 2>"$LOGS/install.err" || rc=$?
 	check "--install into the volume exits 0" [ "$rc" = 0 ]
-	check "--install logs where it installed" contains "$LOGS/install.err" /volume/kubevali
+	check "--install logs where it installed" \
+		contains "$LOGS/install.err" "Installed kubevali to /volume/kubevali"
 	local listing
 	listing=$(podman run --rm "${RUN_FLAGS[@]}" -v "$VOLUME:/volume:ro" --entrypoint /bin/ls \
 		"$NODE_IMAGE" -ln /volume)
@@ -240,15 +244,20 @@ run_node_checks() {
 		grep -qF '"node" "--port" "30335"' "$err"
 	check "$name: --dry-run prints the shell-quoted command" \
 		dry_run_printed "$out" "$printed"
-	check "$name: --dry-run starts no node" bash -c "! grep -q 'node 2 starting' '$out' '$err'"
+	check "$name: --dry-run starts no node" bash -c "! grep -q '^node 2 starting' '$out' '$err'"
 	[ "$rc" = 0 ] && grep -qF "Starting node: $first" "$err" || show "$out" "$err"
 
 	out=$LOGS/$name-exit.out err=$LOGS/$name-exit.err rc=0
 	node_container "$image" "$config" --rm --env NODE_EXIT=7 -- >"$out" 2>"$err" || rc=$?
 	check "$name: the node ran as kubevali's child with the rendered args" \
-		contains "$out" "node 2 starting: --port 30335"
+		has_line "$out" "node 2 starting: --port 30335"
 	check "$name: the node's exit code 7 comes back through kubevali" [ "$rc" = 7 ]
 	[ "$rc" = 7 ] || show "$out" "$err"
+
+	out=$LOGS/$name-killed.out err=$LOGS/$name-killed.err rc=0
+	node_container "$image" "$config" --rm --env NODE_EXIT=KILL -- >"$out" 2>"$err" || rc=$?
+	check "$name: a node killed by SIGKILL makes kubevali exit 128+9" [ "$rc" = 137 ]
+	[ "$rc" = 137 ] || show "$out" "$err"
 
 	local container=kubevali-e2e-$name
 	node_container "$image" "$config" -d --name "$container" -- >/dev/null
@@ -263,12 +272,12 @@ run_node_checks() {
 	rc=$(podman inspect --format '{{.State.ExitCode}}' "$container")
 	podman rm --force "$container" >/dev/null
 	check "$name: podman stop delivers SIGTERM to the node" \
-		contains "$LOGS/$name-stop.out" "node got SIGTERM"
+		has_line "$LOGS/$name-stop.out" "node got SIGTERM"
 	check "$name: ... which exits cleanly: container exit code 0" [ "$rc" = 0 ]
 	# Only a node that was running can show that the stop was quick.
 	check "$name: ... well before the 10 s kill (took ${elapsed}s)" \
 		awk -v t="$elapsed" -v ready="$ready" 'BEGIN { exit !(ready == "true" && t < 5) }'
-	contains "$LOGS/$name-stop.out" "node got SIGTERM" && [ "$rc" = 0 ] ||
+	has_line "$LOGS/$name-stop.out" "node got SIGTERM" && [ "$rc" = 0 ] ||
 		show "$LOGS/$name-stop.out" "$LOGS/$name-stop.err"
 	TIMINGS+=("$(printf '%-34s %6ss' "  $name: podman stop -t 10" "$elapsed")")
 }
@@ -277,7 +286,7 @@ run_node_checks() {
 # the container stopped first or 20 s passed.
 wait_until_ready() {
 	local deadline=$((SECONDS + 20))
-	until podman logs "$1" 2>/dev/null | grep -q "node ready"; do
+	until podman logs "$1" 2>/dev/null | grep -qx "node ready"; do
 		[ "$(podman inspect --format '{{.State.Running}}' "$1")" = true ] || return 1
 		[ "$SECONDS" -lt "$deadline" ] || return 1
 		sleep 0.1
