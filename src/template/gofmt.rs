@@ -995,6 +995,11 @@ impl Decimal {
         }
     }
 
+    fn reads_back_as(&self, v: f64) -> bool {
+        let text = format!("0.{}e{}", String::from_utf8_lossy(&self.d), self.dp);
+        text.parse::<f64>() == Ok(v)
+    }
+
     fn digit(&self, j: i64) -> u8 {
         if j >= 0 && j < self.nd() {
             self.d[j as usize]
@@ -1004,8 +1009,13 @@ impl Decimal {
     }
 }
 
-/// The shortest digits that read back as `v`; Rust's `{:e}` finds the same
-/// digits as Go's Ryu (shortest, then closest).
+/// The shortest digits that read back as `v`, as Go's Ryu picks them.
+///
+/// Rust's `{:e}` finds the same number of digits, but where two candidates
+/// of that length are equally close to `v` it rounds up while Go rounds to
+/// even (`7.687968747989412e+14`, not `…413e+14`). Go's choice is `v`
+/// rounded half to even at that length, unless that falls outside the
+/// values that read back as `v`, in which case both pick the neighbour.
 fn shortest_digits(v: f64) -> Decimal {
     if v == 0.0 {
         return Decimal {
@@ -1016,12 +1026,17 @@ fn shortest_digits(v: f64) -> Decimal {
     let s = format!("{v:e}");
     let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i64 = exp.parse().unwrap_or(0);
-    let mut d = Decimal {
+    let mut candidate = Decimal {
         d: mantissa.bytes().filter(u8::is_ascii_digit).collect(),
         dp: exp + 1,
     };
-    d.trim();
-    d
+    candidate.trim();
+    let mut rounded = exact_digits(v);
+    rounded.round(candidate.nd());
+    if (rounded.d != candidate.d || rounded.dp != candidate.dp) && rounded.reads_back_as(v) {
+        return rounded;
+    }
+    candidate
 }
 
 /// All the digits of `v` (an f64 is a dyadic rational, so they end).

@@ -231,6 +231,14 @@ func main() {
 			printf(verb, f)
 		}
 	}
+	// Integers times powers of ten: where two shortest candidates tie.
+	for _, bits := range []uint64{0x4305d9bbc503baea, 0x42e7f62af8508de4, 0x42852b79057fb240} {
+		printf("%v", math.Float64frombits(bits))
+	}
+	for k := 0; k < 300; k++ {
+		f := float64(r.Int63n(1<<53)) * math.Pow(10, float64(r.Intn(40)-20))
+		printf([]string{"%v", "%g", "%.16g", "%e"}[r.Intn(4)], f)
+	}
 	for k := 0; k < 400; k++ {
 		f := rf(r)
 		verb := []string{"%v", "%e", "%f", "%g", "%.1f", "%.3e", "%.5g", "%.15g", "%.16g", "%.17g", "%.18e", "%.25e", "%.0f", "%.12f", "%x", "%.3x"}[r.Intn(16)]
