@@ -1,5 +1,9 @@
 // Emits Go 1.19's fmt output for a table of (format, args) as JSON lines,
-// the oracle for kubevali's src/template/gofmt.rs.
+// the oracle for kubevali's src/template/gofmt.rs. Regenerate with Go 1.19:
+//
+//	GO111MODULE=off go run main.go > cases.jsonl
+//
+// The random part is seeded, so the same Go version gives the same file.
 package main
 
 import (
