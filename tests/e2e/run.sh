@@ -9,11 +9,12 @@
 #      bind-mounted config: dry run, the node's exit code, SIGTERM on stop;
 #   3. a shell-less node image (one static binary, no /bin/sh) does the same.
 #
-# Usage: tests/e2e/run.sh STATIC_BINARY   (normally through `make e2e`)
+# Usage: tests/e2e/run.sh   (normally through `make e2e`)
 #
 # Needs root, buildah, podman, runc and busybox-static. Missing tools are
 # installed with apt when running as root; otherwise the test is skipped with
-# a loud message, except under CI=true, where that is a failure.
+# a loud message, except under CI=true, where that is a failure. Once the
+# tools are there it builds the static binary with `make static`.
 #
 # Nothing is left outside target/e2e: everything runs in a private mount
 # namespace where /run is a fresh tmpfs and /etc and /var are overlays whose
@@ -72,12 +73,11 @@ ensure_tools() {
 }
 
 if [ "${1:-}" != --inside ]; then
-	BIN=${1:?usage: tests/e2e/run.sh STATIC_BINARY}
-	[ -x "$BIN" ] || { echo "e2e: no executable at $BIN (run make static)" >&2; exit 1; }
-	BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 	[ "$(id -u)" = 0 ] || skip_or_fail "podman and buildah need root here (rootful, private mount namespace)"
 	ensure_tools
-	exec unshare --mount --propagation private -- "$0" --inside "$BIN"
+	make -C "$ROOT" --no-print-directory static
+	exec unshare --mount --propagation private -- "$0" --inside \
+		"$ROOT/target/x86_64-unknown-linux-musl/release/kubevali"
 fi
 
 # ---------------------------------------------------------------- inside ---
