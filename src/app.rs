@@ -71,7 +71,13 @@ pub fn main() -> i32 {
             println!("kubevali {}", env!("CARGO_PKG_VERSION"));
             Ok(0)
         }
-        Command::Install(_path) => Ok(0),
+        Command::Install(path) => match crate::install::install_self(&path) {
+            Ok(_) => Ok(0),
+            Err(e) => {
+                log::error!("{e}");
+                Ok(EXIT_FAILURE)
+            }
+        },
         Command::Run(options) => run(&options),
     };
     outcome.unwrap_or_else(|e| {
