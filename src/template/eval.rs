@@ -293,6 +293,15 @@ impl Exec<'_> {
                 format!("templates nested deeper than {MAX_DEPTH} levels (endless recursion?)"),
             );
         }
+        if self.depth >= 16 && stack_left().is_some_and(|left| left < STACK_RESERVE) {
+            return self.error(
+                0,
+                format!(
+                    "templates nested {} levels deep exhaust the stack (endless recursion?)",
+                    self.depth
+                ),
+            );
+        }
         let saved_vars = std::mem::replace(&mut self.vars, vec![(Rc::from("$"), data.clone())]);
         let saved_origin = std::mem::replace(&mut self.origin, tree.origin);
         self.depth += 1;
@@ -632,6 +641,37 @@ impl Exec<'_> {
             ),
         )
     }
+}
+
+/// Stack kept free for everything after the last depth check.
+const STACK_RESERVE: usize = 256 * 1024;
+
+thread_local! {
+    /// Lowest usable address of this thread's stack, looked up once.
+    static STACK_LOW: Option<usize> = stack_low();
+}
+
+fn stack_low() -> Option<usize> {
+    // SAFETY: `attr` is initialised by pthread_getattr_np before it is read
+    // and destroyed afterwards; the out-pointers are valid locals.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return None;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let rc = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        (rc == 0).then_some(addr as usize)
+    }
+}
+
+/// Bytes of stack left below the caller, when the platform tells.
+fn stack_left() -> Option<usize> {
+    let marker = 0u8;
+    let here = std::ptr::addr_of!(marker) as usize;
+    STACK_LOW.with(|low| low.map(|low| here.saturating_sub(low)))
 }
 
 fn unreachable_and_or() -> std::result::Result<Value, String> {

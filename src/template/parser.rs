@@ -599,8 +599,18 @@ impl Parser<'_> {
     }
 
     fn unquote(&self, t: Token) -> Result<String> {
-        strconv::unquote(self.text(t))
-            .or_else(|()| self.error(t.start, format!("invalid string literal {}", self.text(t))))
+        let text = self.text(t);
+        strconv::unquote(text).or_else(|e| match e {
+            strconv::UnquoteError::InvalidUtf8 => self.error(
+                t.start,
+                format!(
+                    "string literal {text} is not valid UTF-8, which is not supported by kubevali"
+                ),
+            ),
+            strconv::UnquoteError::Syntax => {
+                self.error(t.start, format!("invalid string literal {text}"))
+            }
+        })
     }
 
     /// Go's `parse.newNumber`: every interpretation that fits.

@@ -196,27 +196,40 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     Some(value * 2f64.powi(shift))
 }
 
+#[derive(Debug)]
+pub enum UnquoteError {
+    Syntax,
+    /// Byte escapes that do not form UTF-8 (Go allows them; we cannot).
+    InvalidUtf8,
+}
+
 /// Go's `strconv.Unquote` for the three quote styles template literals use.
-pub fn unquote(s: &str) -> Result<String, ()> {
+pub fn unquote(s: &str) -> Result<String, UnquoteError> {
+    unquote_bytes(s)
+        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| UnquoteError::InvalidUtf8))
+}
+
+fn unquote_bytes(s: &str) -> Result<Vec<u8>, UnquoteError> {
+    let syntax = |()| UnquoteError::Syntax;
     let b = s.as_bytes();
     if b.len() < 2 || b[0] != b[b.len() - 1] {
-        return Err(());
+        return Err(UnquoteError::Syntax);
     }
     let body = &s[1..s.len() - 1];
     match b[0] {
         b'`' => {
             if body.contains('`') {
-                return Err(());
+                return Err(UnquoteError::Syntax);
             }
             // Go drops carriage returns from raw strings.
-            Ok(body.replace('\r', ""))
+            Ok(body.replace('\r', "").into_bytes())
         }
         quote @ (b'"' | b'\'') => {
             let quote = quote as char;
             let mut out = Vec::with_capacity(body.len());
             let mut rest = body;
             while !rest.is_empty() {
-                let (c, tail) = unquote_char(rest, quote)?;
+                let (c, tail) = unquote_char(rest, quote).map_err(syntax)?;
                 match c {
                     Unquoted::Char(c) => {
                         let mut buf = [0u8; 4];
@@ -226,15 +239,15 @@ pub fn unquote(s: &str) -> Result<String, ()> {
                 }
                 rest = tail;
                 if quote == '\'' && !rest.is_empty() {
-                    return Err(());
+                    return Err(UnquoteError::Syntax);
                 }
             }
             if quote == '\'' && out.is_empty() {
-                return Err(());
+                return Err(UnquoteError::Syntax);
             }
-            String::from_utf8(out).map_err(|_| ())
+            Ok(out)
         }
-        _ => Err(()),
+        _ => Err(UnquoteError::Syntax),
     }
 }
 

@@ -34,8 +34,17 @@ type Data struct {
 	Index int
 }
 
+// includeDepth bounds recursive include: Go itself would recurse until the
+// goroutine stack overflows, which kills the process (kubevali stops at 1000).
+var includeDepth int
+
 func includeFor(t **template.Template) func(string, interface{}) (string, error) {
 	return func(name string, data interface{}) (string, error) {
+		if includeDepth >= 1000 {
+			return "", fmt.Errorf("include nested deeper than 1000 levels")
+		}
+		includeDepth++
+		defer func() { includeDepth-- }()
 		var buf strings.Builder
 		err := (*t).ExecuteTemplate(&buf, name, data)
 		return buf.String(), err

@@ -167,11 +167,12 @@ pub fn index(args: &[Value]) -> Result<Value, String> {
         if x < 0 || x as u64 >= len as u64 {
             return Err(format!("index out of range: {x}"));
         }
+        let at = x as usize;
         item = match &item {
             // A string's element is a byte (Go `uint8`), printed as a number.
-            Value::Str(s) => Value::Int(i64::from(s.as_bytes()[x as usize])),
-            Value::List(_, items) => items[x as usize].clone(),
-            _ => unreachable!("checked above"),
+            Value::Str(s) => Value::Int(i64::from(s.as_bytes().get(at).copied().unwrap_or(0))),
+            Value::List(_, items) => items.get(at).cloned().unwrap_or(Value::Nil),
+            _ => Value::Nil,
         };
     }
     Ok(item)

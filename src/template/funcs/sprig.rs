@@ -634,7 +634,8 @@ pub fn last(args: &[Value]) -> Result<Value, String> {
 pub fn rest(args: &[Value]) -> Result<Value, String> {
     let items = list_of(&args[0], "rest")?;
     if items.is_empty() {
-        return Ok(Value::Nil);
+        // sprig returns a nil []interface{}, which prints as [].
+        return Ok(Value::List(ElemType::Any, Rc::from([])));
     }
     Ok(Value::List(ElemType::Any, items[1..].into()))
 }
@@ -642,7 +643,8 @@ pub fn rest(args: &[Value]) -> Result<Value, String> {
 pub fn initial(args: &[Value]) -> Result<Value, String> {
     let items = list_of(&args[0], "initial")?;
     if items.is_empty() {
-        return Ok(Value::Nil);
+        // sprig returns a nil []interface{}, which prints as [].
+        return Ok(Value::List(ElemType::Any, Rc::from([])));
     }
     Ok(Value::List(ElemType::Any, items[..items.len() - 1].into()))
 }
