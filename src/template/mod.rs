@@ -14,6 +14,8 @@ pub mod gofmt;
 mod lexer;
 mod parser;
 mod strconv;
+#[cfg(test)]
+mod tests;
 mod value;
 
 pub use value::{ElemType, Value};
