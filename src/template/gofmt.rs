@@ -559,6 +559,18 @@ impl Printer {
                 'q' => self.fmt_q(s),
                 _ => self.bad_verb(verb, arg),
             },
+            Value::Data(index) => {
+                // Go prints a struct as its fields in braces.
+                if self.f.sharp_v {
+                    self.buf.extend_from_slice(b"main.Data");
+                }
+                self.buf.push(b'{');
+                if self.f.plus_v || self.f.sharp_v {
+                    self.buf.extend_from_slice(b"Index:");
+                }
+                self.print_value(&Value::Int(*index), verb);
+                self.buf.push(b'}');
+            }
             Value::List(_, items) => {
                 if self.f.sharp_v {
                     self.buf.extend_from_slice(arg.go_type_name().as_bytes());
