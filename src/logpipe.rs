@@ -674,8 +674,7 @@ mod tests {
             let keyword: &[u8] = [&b"ab"[..], b"aba", b"b", b"abab"][next(4) as usize];
             let expected = text
                 .split(|&b| b == b'\n')
-                .filter(|line| memchr::memmem::find(line, keyword).is_some())
-                .last()
+                .rfind(|line| memchr::memmem::find(line, keyword).is_some())
                 .map(<[u8]>::to_vec);
             let hb = Heartbeat::new(keyword);
             let mut scanner = Scanner::new(keyword);
