@@ -1,5 +1,129 @@
-//! Wires the modules together; `main` only turns the outcome into an exit code.
+//! Wires the modules together. Every failure becomes one log line and an
+//! exit code here; nothing below decides how kubevali exits.
+
+use std::fmt;
+
+use crate::argv::{Plan, Renderer};
+use crate::cli::{self, Command, RunOptions};
+use crate::config::{self, Config, ConfigError, Source};
+use crate::kube::{self, KubeError};
+use crate::template::gofmt;
+use crate::{logging, quote};
+
+/// Exit code for usage, config and template errors.
+pub const EXIT_USAGE: i32 = 2;
+
+/// Exit code for failures of kubevali itself (Kubernetes API, I/O).
+pub const EXIT_FAILURE: i32 = 1;
+
+#[derive(Debug)]
+pub enum AppError {
+    Config(ConfigError),
+    Kube(KubeError),
+}
+
+impl AppError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            AppError::Config(_) => EXIT_USAGE,
+            AppError::Kube(_) => EXIT_FAILURE,
+        }
+    }
+}
+
+impl fmt::Display for AppError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AppError::Config(e) => e.fmt(f),
+            AppError::Kube(e) => write!(f, "nodeService: {e}"),
+        }
+    }
+}
+
+impl From<KubeError> for AppError {
+    fn from(e: KubeError) -> AppError {
+        AppError::Kube(e)
+    }
+}
+
+impl From<ConfigError> for AppError {
+    fn from(e: ConfigError) -> AppError {
+        AppError::Config(e)
+    }
+}
 
 pub fn main() -> i32 {
-    0
+    logging::init();
+    let args = std::env::args_os().skip(1);
+    let command = match cli::parse(args, std::env::var_os("KUBEVALI_CONFIG")) {
+        Ok(command) => command,
+        Err(e) => {
+            eprintln!("kubevali: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let outcome = match command {
+        Command::Help => {
+            print!("{}", cli::USAGE);
+            Ok(0)
+        }
+        Command::Version => {
+            println!("kubevali {}", env!("CARGO_PKG_VERSION"));
+            Ok(0)
+        }
+        Command::Install(_path) => Ok(0),
+        Command::Run(options) => run(&options),
+    };
+    outcome.unwrap_or_else(|e| {
+        log::error!("{e}");
+        e.exit_code()
+    })
+}
+
+fn run(options: &RunOptions) -> Result<i32, AppError> {
+    let (config, source) = config::load(&options.config)?;
+    logging::apply(&config.logging);
+    let plan = prepare(&config, &source, options.dry_run)?;
+    log::info!("Starting node: {}", go_quoted(&plan.argv));
+    if options.dry_run {
+        println!("{}", quote::shell_line(&plan.argv));
+        return Ok(0);
+    }
+    Ok(0)
+}
+
+/// Renders the config and makes the cluster match it (the NodePort
+/// Service), as at every (re)start of the node. A dry run only reads.
+fn prepare(config: &Config, source: &Source, dry_run: bool) -> Result<Plan, AppError> {
+    let env = |name: &str| std::env::var(name).ok();
+    // One per render: the node list is fetched at most once, and only if a
+    // template asks for it.
+    let cluster = kube::Lazy::from_env();
+    let plan = Renderer {
+        config,
+        source,
+        env: &env,
+        nodes: Some(&cluster),
+    }
+    .render()?;
+    if let Some(node_port) = plan.node_port {
+        let pod_name = cluster.pod_name().unwrap_or_default().to_owned();
+        let force_update = config.node_service.force_update;
+        kube::ensure_node_service(
+            cluster.client()?,
+            &pod_name,
+            node_port,
+            force_update,
+            dry_run,
+        )?;
+    }
+    Ok(plan)
+}
+
+/// The argv as the original logged it: each word quoted by Go's rules.
+fn go_quoted(argv: &[String]) -> String {
+    argv.iter()
+        .map(|word| gofmt::quote(word))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
