@@ -57,15 +57,18 @@ pub struct Options<'a> {
     pub keyword: Option<&'a str>,
     pub node_stdout: Option<&'a str>,
     pub node_stderr: Option<&'a str>,
+    /// kubevali's own log level; `warn` unless set.
+    pub log_level: Option<&'a str>,
 }
 
 /// A config running `command` with index 0 and kubevali's own logging at
-/// warn, so its stderr carries only what matters.
+/// warn (by default), so its stderr carries only what matters.
 pub fn node_config(command: &[&str], options: &Options) -> String {
     let words: Vec<String> = command.iter().map(|w| yaml_str(w)).collect();
     let mut yaml = format!(
-        "nodeTemplate:\n  index: \"0\"\n  command: [{}]\nlogging:\n  level: warn\n",
-        words.join(", ")
+        "nodeTemplate:\n  index: \"0\"\n  command: [{}]\nlogging:\n  level: {}\n",
+        words.join(", "),
+        options.log_level.unwrap_or("warn")
     );
     if let Some(keyword) = options.keyword {
         // Nothing listens on port 9 of loopback: pings, once a pinger
