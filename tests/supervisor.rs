@@ -393,3 +393,136 @@ fn node_pid(kubevali: u32) -> u32 {
     });
     found[0]
 }
+
+/// The lower-level API (used by the config reload), each scenario in a
+/// fresh copy of this test binary running only `api_scenario`: a
+/// Supervisor reaps every child of its process, so it cannot share one
+/// with the other tests.
+#[test]
+fn supervisor_api() {
+    for scenario in [
+        "stop_lets_the_node_finish",
+        "stop_escalates_to_sigkill",
+        "config_change_wakes_the_loop",
+        "exit_reported_once_orphans_silent",
+        "forwarded_stop_request_is_planned",
+        "stop_request_before_spawn",
+    ] {
+        let output = Command::new(std::env::current_exe().expect("test binary"))
+            .args(["--exact", "api_scenario", "--nocapture", "--test-threads=1"])
+            .env("KUBEVALI_API_SCENARIO", scenario)
+            .output()
+            .expect("run scenario");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success() && stdout.contains(&format!("scenario {scenario} passed")),
+            "{scenario}: {:?}\n{stdout}\n{stderr}",
+            output.status
+        );
+    }
+}
+
+/// Runs one scenario of `supervisor_api` in its own process; does nothing
+/// (and passes) when run as part of the whole suite.
+#[test]
+fn api_scenario() {
+    use kubevali::supervisor::{Event, NodeSpec, Supervisor};
+    use std::time::Duration;
+    let Ok(scenario) = std::env::var("KUBEVALI_API_SCENARIO") else {
+        return;
+    };
+    let dir = Scratch::new("api");
+    let ready = dir.path("ready");
+    let spec = |script: &str| NodeSpec {
+        argv: vec!["sh".into(), "-c".into(), script.into()],
+        stdout: kubevali::config::Stream::Stdout,
+        stderr: kubevali::config::Stream::Stderr,
+        heartbeat: None,
+    };
+    let mut sup = Supervisor::install().expect("install");
+    match scenario.as_str() {
+        "stop_lets_the_node_finish" => {
+            let script = format!(
+                "trap 'exit 7' TERM; : > {}; while :; do sleep 0.05; done",
+                ready.display()
+            );
+            let node = sup.spawn(&spec(&script)).expect("spawn");
+            wait_for_file(&ready);
+            let exit = sup.stop(node, libc::SIGTERM, Duration::from_secs(30));
+            assert_eq!(
+                (exit.code, exit.signal, exit.stopped_by_us),
+                (7, None, true)
+            );
+        }
+        "stop_escalates_to_sigkill" => {
+            let script = format!(
+                "trap '' TERM; : > {}; while :; do sleep 0.05; done",
+                ready.display()
+            );
+            let node = sup.spawn(&spec(&script)).expect("spawn");
+            wait_for_file(&ready);
+            let exit = sup.stop(node, libc::SIGTERM, Duration::from_millis(300));
+            assert_eq!(
+                (exit.code, exit.signal, exit.stopped_by_us),
+                (137, Some(libc::SIGKILL), true)
+            );
+        }
+        "config_change_wakes_the_loop" => {
+            let node = sup.spawn(&spec("exec sleep 30")).expect("spawn");
+            let sender = sup.sender();
+            std::thread::spawn(move || sender.send(Event::ConfigChanged).expect("send"));
+            assert_eq!(sup.next_event(), Event::ConfigChanged);
+            let exit = sup.stop(node, libc::SIGTERM, Duration::from_secs(30));
+            assert_eq!((exit.code, exit.stopped_by_us), (143, true));
+        }
+        "exit_reported_once_orphans_silent" => {
+            // The orphan outlives the node and ends later; its end must not
+            // be reported as the node's.
+            let script = format!("(sleep 0.3; : > {}) & exit 3", ready.display());
+            let node = sup.spawn(&spec(&script)).expect("spawn");
+            let Event::NodeExited { status } = sup.next_event() else {
+                panic!("expected the node's exit");
+            };
+            let exit = sup.finish(node, status);
+            assert_eq!((exit.code, exit.stopped_by_us), (3, false));
+            wait_for_file(&ready);
+            let sender = sup.sender();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(500));
+                sender.send(Event::ConfigChanged).expect("send")
+            });
+            assert_eq!(sup.next_event(), Event::ConfigChanged);
+            // SAFETY: waitpid with WNOHANG and a null status.
+            let left = unsafe { libc::waitpid(-1, std::ptr::null_mut(), libc::WNOHANG) };
+            assert_eq!(left, -1, "a child was left unreaped");
+        }
+        "forwarded_stop_request_is_planned" => {
+            let script = format!(
+                "trap 'exit 9' INT; : > {}; while :; do sleep 0.05; done",
+                ready.display()
+            );
+            let node = sup.spawn(&spec(&script)).expect("spawn");
+            wait_for_file(&ready);
+            sup.forward(&node, libc::SIGINT);
+            let Event::NodeExited { status } = sup.next_event() else {
+                panic!("expected the node's exit");
+            };
+            let exit = sup.finish(node, status);
+            assert_eq!((exit.code, exit.stopped_by_us), (9, true));
+        }
+        "stop_request_before_spawn" => {
+            // SAFETY: raising a handled signal.
+            unsafe { libc::raise(libc::SIGTERM) };
+            assert_eq!(sup.pending_termination(), Some(libc::SIGTERM));
+            let started = dir.path("started");
+            let exit = sup
+                .run(&spec(&format!(": > {}", started.display())))
+                .expect("run");
+            assert_eq!((exit.code, exit.signal), (143, Some(libc::SIGTERM)));
+            assert!(!started.exists());
+        }
+        other => panic!("unknown scenario {other}"),
+    }
+    println!("scenario {scenario} passed");
+}
