@@ -6,20 +6,27 @@ use std::fmt;
 use crate::argv::{Plan, Renderer};
 use crate::cli::{self, Command, RunOptions};
 use crate::config::{self, Config, ConfigError, Source};
+use crate::kube::{self, KubeError};
+use crate::template::gofmt;
 use crate::{logging, quote};
 
 /// Exit code for usage, config and template errors.
 pub const EXIT_USAGE: i32 = 2;
 
+/// Exit code for failures of kubevali itself (Kubernetes API, I/O).
+pub const EXIT_FAILURE: i32 = 1;
+
 #[derive(Debug)]
 pub enum AppError {
     Config(ConfigError),
+    Kube(KubeError),
 }
 
 impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
             AppError::Config(_) => EXIT_USAGE,
+            AppError::Kube(_) => EXIT_FAILURE,
         }
     }
 }
@@ -28,7 +35,14 @@ impl fmt::Display for AppError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AppError::Config(e) => e.fmt(f),
+            AppError::Kube(e) => write!(f, "nodeService: {e}"),
         }
+    }
+}
+
+impl From<KubeError> for AppError {
+    fn from(e: KubeError) -> AppError {
+        AppError::Kube(e)
     }
 }
 
@@ -69,7 +83,7 @@ pub fn main() -> i32 {
 fn run(options: &RunOptions) -> Result<i32, AppError> {
     let (config, source) = config::load(&options.config)?;
     logging::apply(&config.logging);
-    let plan = render(&config, &source)?;
+    let plan = prepare(&config, &source, options.dry_run)?;
     log::info!("Starting node: {}", go_quoted(&plan.argv));
     if options.dry_run {
         println!("{}", quote::shell_line(&plan.argv));
@@ -78,21 +92,38 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
     Ok(0)
 }
 
-fn render(config: &Config, source: &Source) -> Result<Plan, AppError> {
+/// Renders the config and makes the cluster match it (the NodePort
+/// Service), as at every (re)start of the node. A dry run only reads.
+fn prepare(config: &Config, source: &Source, dry_run: bool) -> Result<Plan, AppError> {
     let env = |name: &str| std::env::var(name).ok();
-    let renderer = Renderer {
+    // One per render: the node list is fetched at most once, and only if a
+    // template asks for it.
+    let cluster = kube::Lazy::from_env();
+    let plan = Renderer {
         config,
         source,
         env: &env,
-        nodes: None,
-    };
-    Ok(renderer.render()?)
+        nodes: Some(&cluster),
+    }
+    .render()?;
+    if let Some(node_port) = plan.node_port {
+        let pod_name = cluster.pod_name().unwrap_or_default().to_owned();
+        let force_update = config.node_service.force_update;
+        kube::ensure_node_service(
+            cluster.client()?,
+            &pod_name,
+            node_port,
+            force_update,
+            dry_run,
+        )?;
+    }
+    Ok(plan)
 }
 
-/// The argv as the original logged it: each word double-quoted, Go-style.
+/// The argv as the original logged it: each word quoted by Go's rules.
 fn go_quoted(argv: &[String]) -> String {
     argv.iter()
-        .map(|word| format!("{word:?}"))
+        .map(|word| gofmt::quote(word))
         .collect::<Vec<_>>()
         .join(" ")
 }

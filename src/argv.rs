@@ -207,7 +207,15 @@ mod tests {
         assert_eq!(parse_index("2"), Some(2));
         assert_eq!(parse_index(" 10\n"), Some(10));
         assert_eq!(parse_index("007"), Some(7));
-        for bad in ["", "-1", "+1", "1.0", "nohyphen", "0x1", "99999999999999999999"] {
+        for bad in [
+            "",
+            "-1",
+            "+1",
+            "1.0",
+            "nohyphen",
+            "0x1",
+            "99999999999999999999",
+        ] {
             assert_eq!(parse_index(bad), None, "{bad:?}");
         }
     }
@@ -218,8 +226,10 @@ mod tests {
             text: yaml.to_owned(),
         };
         let config = source.parse()?;
-        let env: Vec<(String, String)> =
-            env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: Vec<(String, String)> = env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         Renderer {
             config: &config,
@@ -243,8 +253,23 @@ mod tests {
         assert_eq!(
             plan.argv,
             [
-                "darwinia", "--validator", "--raw", "x", "-d", "/data", "--peer", "a", "--peer",
-                "2", "--port", "30333", "--ratio", "1.50", "--unsafe", "-z", "last"
+                "darwinia",
+                "--validator",
+                "--raw",
+                "x",
+                "-d",
+                "/data",
+                "--peer",
+                "a",
+                "--peer",
+                "2",
+                "--port",
+                "30333",
+                "--ratio",
+                "1.50",
+                "--unsafe",
+                "-z",
+                "last"
             ]
         );
     }
@@ -264,9 +289,15 @@ mod tests {
         let yaml = "nodeTemplate:\n  index: '2'\n  command: [x]\nwatchlog:\n  enabled: true\n  \
                     keyword: k\n  lastThreshold: 1m\n  healthcheckIDs: [a, b]\n";
         let error = render(yaml, &[]).unwrap_err().to_string();
-        assert!(error.starts_with("kubevali.yaml:8:19: watchlog.healthcheckIDs: lists 2"), "{error}");
+        assert!(
+            error.starts_with("kubevali.yaml:8:19: watchlog.healthcheckIDs: lists 2"),
+            "{error}"
+        );
         let ok = yaml.replace("[a, b]", "[a, b, c]");
-        assert_eq!(render(&ok, &[]).unwrap().healthcheck_id.as_deref(), Some("c"));
+        assert_eq!(
+            render(&ok, &[]).unwrap().healthcheck_id.as_deref(),
+            Some("c")
+        );
     }
 
     #[test]

@@ -152,34 +152,58 @@ mod tests {
             &["--config", "a.yaml"],
             &["--config=a.yaml"],
         ] {
-            assert_eq!(parse_args(args), Ok(run("a.yaml", false, false)), "{args:?}");
+            assert_eq!(
+                parse_args(args),
+                Ok(run("a.yaml", false, false)),
+                "{args:?}"
+            );
         }
     }
 
     #[test]
     fn env_config_is_the_fallback() {
         let from_env = Some(OsString::from("/config/k.yaml"));
-        assert_eq!(parse(Vec::new(), from_env.clone()), Ok(run("/config/k.yaml", false, false)));
+        assert_eq!(
+            parse(Vec::new(), from_env.clone()),
+            Ok(run("/config/k.yaml", false, false))
+        );
         let args = ["-c", "x.yaml"].map(OsString::from);
         assert_eq!(parse(args, from_env), Ok(run("x.yaml", false, false)));
     }
 
     #[test]
     fn switches() {
-        assert_eq!(parse_args(&["--dry-run", "-w"]), Ok(run("kubevali.yaml", true, true)));
-        assert_eq!(parse_args(&["--watch-config"]), Ok(run("kubevali.yaml", false, true)));
+        assert_eq!(
+            parse_args(&["--dry-run", "-w"]),
+            Ok(run("kubevali.yaml", true, true))
+        );
+        assert_eq!(
+            parse_args(&["--watch-config"]),
+            Ok(run("kubevali.yaml", false, true))
+        );
         assert_eq!(parse_args(&["-h"]), Ok(Command::Help));
         assert_eq!(parse_args(&["--version"]), Ok(Command::Version));
-        assert_eq!(parse_args(&["--install", "/v"]), Ok(Command::Install("/v".into())));
+        assert_eq!(
+            parse_args(&["--install", "/v"]),
+            Ok(Command::Install("/v".into()))
+        );
     }
 
     #[test]
     fn usage_errors_name_the_culprit() {
         let unknown = parse_args(&["--nope"]).unwrap_err();
-        assert_eq!(unknown.to_string(), "unknown option '--nope'; try 'kubevali --help'");
+        assert_eq!(
+            unknown.to_string(),
+            "unknown option '--nope'; try 'kubevali --help'"
+        );
         assert!(matches!(parse_args(&["-c"]), Err(CliError::MissingValue(o)) if o == "-c"));
-        assert!(matches!(parse_args(&["--config="]), Err(CliError::MissingValue(_))));
-        assert!(matches!(parse_args(&["stray"]), Err(CliError::UnexpectedArgument(a)) if a == "stray"));
+        assert!(matches!(
+            parse_args(&["--config="]),
+            Err(CliError::MissingValue(_))
+        ));
+        assert!(
+            matches!(parse_args(&["stray"]), Err(CliError::UnexpectedArgument(a)) if a == "stray")
+        );
         assert!(matches!(
             parse_args(&["--dry-run=yes"]),
             Err(CliError::UnexpectedValue(o)) if o == "--dry-run"

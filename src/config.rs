@@ -11,8 +11,8 @@ use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use crate::duration;
 use crate::template;
@@ -173,7 +173,9 @@ fn default_stop_timeout() -> Duration {
 }
 
 fn de_duration<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Duration, D::Error> {
-    de_text_with(deserializer, |text| duration::parse(text).map_err(|e| e.to_string()))
+    de_text_with(deserializer, |text| {
+        duration::parse(text).map_err(|e| e.to_string())
+    })
 }
 
 fn de_opt_duration<'de, D: Deserializer<'de>>(
@@ -192,7 +194,10 @@ fn de_signal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i32, D::Error
 
 /// Deserializes a string through `parse`. The parse runs inside the visitor
 /// so that serde_yaml attaches the value's path and position to its error.
-fn de_text_with<'de, D, T>(deserializer: D, parse: fn(&str) -> Result<T, String>) -> Result<T, D::Error>
+fn de_text_with<'de, D, T>(
+    deserializer: D,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
 {
@@ -291,7 +296,9 @@ impl<'de> Visitor<'de> for ArgVisitor {
         )))
     }
     fn visit_map<A: MapAccess<'de>>(self, _map: A) -> Result<ArgValue, A::Error> {
-        Err(de::Error::custom(format!("a map is not a value; expected {ARG_EXPECTED}")))
+        Err(de::Error::custom(format!(
+            "a map is not a value; expected {ARG_EXPECTED}"
+        )))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ArgValue, A::Error> {
         let mut items = Vec::new();
@@ -336,7 +343,9 @@ impl FieldPath {
     pub fn parse(dotted: &str) -> FieldPath {
         let mut segs = Vec::new();
         for part in dotted.split('.') {
-            let (key, indexes) = part.split_once('[').map_or((part, ""), |(k, rest)| (k, rest));
+            let (key, indexes) = part
+                .split_once('[')
+                .map_or((part, ""), |(k, rest)| (k, rest));
             segs.push(Seg::Key(key.to_owned()));
             for index in indexes.split('[') {
                 if let Ok(i) = index.trim_end_matches(']').parse() {
@@ -415,7 +424,10 @@ impl fmt::Display for ConfigError {
                 write!(f, "{file}: is a directory, not a config file")
             }
             ConfigError::Empty { file } => {
-                write!(f, "{file}: the config file is empty; it needs at least nodeTemplate.command")
+                write!(
+                    f,
+                    "{file}: the config file is empty; it needs at least nodeTemplate.command"
+                )
             }
             ConfigError::Invalid {
                 file,
@@ -610,7 +622,10 @@ impl Source {
             .unwrap_or("");
         // Only trust the token if it is the same number serde read.
         let written = serde_yaml::from_str::<serde_yaml::Value>(token).ok();
-        let same = match (written.as_ref().and_then(serde_yaml::Value::as_f64), text.parse::<f64>()) {
+        let same = match (
+            written.as_ref().and_then(serde_yaml::Value::as_f64),
+            text.parse::<f64>(),
+        ) {
             (Some(a), Ok(b)) => a == b,
             _ => false,
         };
@@ -644,7 +659,9 @@ impl Source {
             } else {
                 format!("{path}.{field}")
             };
-            let expected = message.split_once(", expected ").map(|(_, e)| e.replace('`', ""));
+            let expected = message
+                .split_once(", expected ")
+                .map(|(_, e)| e.replace('`', ""));
             message = match expected {
                 Some(list) => format!("unknown field \"{field}\"; expected {list}"),
                 None => format!("unknown field \"{field}\""),
@@ -768,7 +785,9 @@ mod tests {
     }
 
     fn error(text: &str) -> String {
-        parse(text).expect_err("config should be rejected").to_string()
+        parse(text)
+            .expect_err("config should be rejected")
+            .to_string()
     }
 
     const MINIMAL: &str = "nodeTemplate:\n  command: [darwinia]\n";
@@ -822,27 +841,51 @@ mod tests {
              logging, stopSignal, stopTimeout"
         );
         let nested = error("nodeTemplate:\n  command: [x]\n  argz: {}\n");
-        assert!(nested.starts_with("kubevali.yaml:3:3: nodeTemplate.argz: unknown field"), "{nested}");
+        assert!(
+            nested.starts_with("kubevali.yaml:3:3: nodeTemplate.argz: unknown field"),
+            "{nested}"
+        );
         let deeper = error("nodeTemplate:\n  command: [x]\nwatchlog:\n  keywrd: x\n");
-        assert!(deeper.starts_with("kubevali.yaml:4:3: watchlog.keywrd: unknown field"), "{deeper}");
+        assert!(
+            deeper.starts_with("kubevali.yaml:4:3: watchlog.keywrd: unknown field"),
+            "{deeper}"
+        );
     }
 
     #[test]
     fn bad_values_name_path_and_line() {
         let null = error("nodeTemplate:\n  command: [x]\n  args:\n    port: ~\n");
-        assert!(null.starts_with("kubevali.yaml:4:11: nodeTemplate.args.port: null"), "{null}");
+        assert!(
+            null.starts_with("kubevali.yaml:4:11: nodeTemplate.args.port: null"),
+            "{null}"
+        );
         let map = error("nodeTemplate:\n  command: [x]\n  args:\n    port: {a: 1}\n");
-        assert!(map.starts_with("kubevali.yaml:4:11: nodeTemplate.args.port: a map"), "{map}");
+        assert!(
+            map.starts_with("kubevali.yaml:4:11: nodeTemplate.args.port: a map"),
+            "{map}"
+        );
         let item = error("nodeTemplate:\n  command: [x]\n  args:\n    b: [x, ~]\n");
         assert!(item.contains("nodeTemplate.args.b[1]: null"), "{item}");
         let stream = error("nodeStdout: file\nnodeTemplate:\n  command: [x]\n");
-        assert!(stream.starts_with("kubevali.yaml:1:13: nodeStdout: unknown variant"), "{stream}");
+        assert!(
+            stream.starts_with("kubevali.yaml:1:13: nodeStdout: unknown variant"),
+            "{stream}"
+        );
         let duration = error("nodeTemplate:\n  command: [x]\nstopTimeout: 10 minutes\n");
-        assert!(duration.contains("kubevali.yaml:3:14: stopTimeout: invalid duration \"10 minutes\""), "{duration}");
+        assert!(
+            duration.contains("kubevali.yaml:3:14: stopTimeout: invalid duration \"10 minutes\""),
+            "{duration}"
+        );
         let signal = error("nodeTemplate:\n  command: [x]\nstopSignal: SIGFOO\n");
-        assert!(signal.contains("stopSignal: unknown signal \"SIGFOO\""), "{signal}");
+        assert!(
+            signal.contains("stopSignal: unknown signal \"SIGFOO\""),
+            "{signal}"
+        );
         let wrong_type = error("nodeTemplate:\n  command: darwinia\n");
-        assert!(wrong_type.starts_with("kubevali.yaml:2:12: nodeTemplate.command: invalid type"), "{wrong_type}");
+        assert!(
+            wrong_type.starts_with("kubevali.yaml:2:12: nodeTemplate.command: invalid type"),
+            "{wrong_type}"
+        );
     }
 
     #[test]
@@ -851,18 +894,32 @@ mod tests {
             error("nodeTemplate:\n  command: []\n"),
             "kubevali.yaml:2:12: nodeTemplate.command: needs at least one item: the node's executable"
         );
-        let no_keyword = error(&format!("{MINIMAL}watchlog:\n  enabled: true\n  lastThreshold: 1h\n  healthcheckIDs: [a]\n"));
-        assert!(no_keyword.starts_with("kubevali.yaml:4:3: watchlog.keyword: must be set"), "{no_keyword}");
+        let no_keyword = error(&format!(
+            "{MINIMAL}watchlog:\n  enabled: true\n  lastThreshold: 1h\n  healthcheckIDs: [a]\n"
+        ));
+        assert!(
+            no_keyword.starts_with("kubevali.yaml:4:3: watchlog.keyword: must be set"),
+            "{no_keyword}"
+        );
         let short = error(&format!("{MINIMAL}watchlog:\n  lastThreshold: 500ms\n"));
-        assert_eq!(short, "kubevali.yaml:4:18: watchlog.lastThreshold: must be at least 1s, got 500ms");
+        assert_eq!(
+            short,
+            "kubevali.yaml:4:18: watchlog.lastThreshold: must be at least 1s, got 500ms"
+        );
     }
 
     #[test]
     fn empty_documents_are_errors() {
         assert!(matches!(parse(""), Err(ConfigError::Empty { .. })));
-        assert!(matches!(parse("# only a comment\n"), Err(ConfigError::Empty { .. })));
+        assert!(matches!(
+            parse("# only a comment\n"),
+            Err(ConfigError::Empty { .. })
+        ));
         let missing_command = error("nodeTemplate: {}\n");
-        assert!(missing_command.contains("nodeTemplate: missing field \"command\""), "{missing_command}");
+        assert!(
+            missing_command.contains("nodeTemplate: missing field \"command\""),
+            "{missing_command}"
+        );
     }
 
     #[test]

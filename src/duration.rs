@@ -41,15 +41,8 @@ pub fn parse(input: &str) -> Result<Duration, ParseError> {
         input: input.to_owned(),
         reason,
     };
-    let mut rest = input;
-    if let Some(stripped) = rest.strip_prefix('+') {
-        rest = stripped;
-    } else if rest.starts_with('-') {
-        if rest[1..].trim_start_matches(['0', '.']).is_empty() && rest.len() > 1 {
-            return Ok(Duration::ZERO);
-        }
-        return Err(fail("must not be negative"));
-    }
+    let negative = input.starts_with('-');
+    let mut rest = input.strip_prefix(['-', '+']).unwrap_or(input);
     // Go accepts a bare "0" and nothing else without a unit.
     if rest == "0" {
         return Ok(Duration::ZERO);
@@ -95,6 +88,9 @@ pub fn parse(input: &str) -> Result<Duration, ParseError> {
     // Go keeps durations in an int64 of nanoseconds.
     if total > i64::MAX as u64 {
         return Err(fail("too large"));
+    }
+    if negative && total > 0 {
+        return Err(fail("must not be negative"));
     }
     Ok(Duration::from_nanos(total))
 }
@@ -175,18 +171,29 @@ mod tests {
         assert_eq!(parse("10us"), Ok(Duration::from_micros(10)));
         assert_eq!(parse("10µs"), Ok(Duration::from_micros(10)));
         assert_eq!(parse("3ns"), Ok(Duration::from_nanos(3)));
-        assert_eq!(parse("1h1m1s1ms1us1ns"), Ok(Duration::from_nanos(3_661_001_001_001)));
+        assert_eq!(
+            parse("1h1m1s1ms1us1ns"),
+            Ok(Duration::from_nanos(3_661_001_001_001))
+        );
     }
 
     #[test]
     fn fractions_truncate_like_go() {
-        assert_eq!(parse("1.0000000009s"), Ok(Duration::from_nanos(1_000_000_000)));
-        assert_eq!(parse("0.3333333333333h"), Ok(Duration::from_nanos(1_199_999_999_999)));
+        assert_eq!(
+            parse("1.0000000009s"),
+            Ok(Duration::from_nanos(1_000_000_000))
+        );
+        assert_eq!(
+            parse("0.3333333333333h"),
+            Ok(Duration::from_nanos(1_199_999_999_999))
+        );
     }
 
     #[test]
     fn rejects_what_go_rejects() {
-        for bad in ["", "1", "s", "1x", "1.5", ".s", "1h 30m", "h1", "1hh", "--1s", "1e3s"] {
+        for bad in [
+            "", "1", "s", "1x", "1.5", ".s", "1h 30m", "h1", "1hh", "--1s", "1e3s",
+        ] {
             assert!(parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
@@ -195,7 +202,11 @@ mod tests {
     fn rejects_negative_and_overflow() {
         assert_eq!(parse("-1s").unwrap_err().reason, "must not be negative");
         assert_eq!(parse("-0"), Ok(Duration::ZERO));
-        assert_eq!(parse("9223372036854775807ns"), Ok(Duration::from_nanos(i64::MAX as u64)));
+        assert_eq!(parse("-0s"), Ok(Duration::ZERO));
+        assert_eq!(
+            parse("9223372036854775807ns"),
+            Ok(Duration::from_nanos(i64::MAX as u64))
+        );
         assert!(parse("9223372036854775808ns").is_err());
         assert!(parse("3000000h").is_err());
         assert!(parse("99999999999999999999999s").is_err());

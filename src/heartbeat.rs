@@ -59,7 +59,10 @@ impl Heartbeat {
 
     /// A copy of the latest matching line (at most [`MAX_KEPT_LINE`] bytes).
     pub fn last_line(&self) -> Vec<u8> {
-        self.last_line.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.last_line
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Blocks until the first match or until `timeout` passes; true if the

@@ -36,7 +36,9 @@ pub fn init() {
 
 /// Applies the config's `logging` section; `KUBEVALI_LOG` still wins.
 pub fn apply(logging: &Logging) {
-    let from_env = std::env::var(ENV_FILTER).ok().filter(|v| !v.trim().is_empty());
+    let from_env = std::env::var(ENV_FILTER)
+        .ok()
+        .filter(|v| !v.trim().is_empty());
     let filter = match from_env {
         Some(spec) => env_logger::Builder::new().parse_filters(&spec).build(),
         None => env_logger::Builder::new()
@@ -65,7 +67,9 @@ fn level_filter(level: LogLevel) -> LevelFilter {
 impl Log for Logger {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
         let settings = SETTINGS.read().unwrap_or_else(|e| e.into_inner());
-        settings.as_ref().is_some_and(|s| s.filter.enabled(metadata))
+        settings
+            .as_ref()
+            .is_some_and(|s| s.filter.enabled(metadata))
     }
 
     fn log(&self, record: &Record<'_>) {
@@ -147,7 +151,11 @@ mod tests {
     fn line_formats() {
         let t = UNIX_EPOCH + Duration::from_secs(1_795_608_000);
         let args = format_args!("Starting node: \"x\"");
-        let record = Record::builder().args(args).level(log::Level::Info).target("kubevali").build();
+        let record = Record::builder()
+            .args(args)
+            .level(log::Level::Info)
+            .target("kubevali")
+            .build();
         assert_eq!(
             format_line(LogFormat::Console, t, &record),
             "2026-11-25T12:00:00Z INFO Starting node: \"x\"\n"

@@ -36,14 +36,20 @@ mod tests {
     #[test]
     fn leaves_plain_words_bare() {
         assert_eq!(shell_word("--port"), "--port");
-        assert_eq!(shell_word("/ip4/1.2.3.4/tcp/30333"), "/ip4/1.2.3.4/tcp/30333");
+        assert_eq!(
+            shell_word("/ip4/1.2.3.4/tcp/30333"),
+            "/ip4/1.2.3.4/tcp/30333"
+        );
         assert_eq!(shell_word("a=b,c:d@e%f+g"), "a=b,c:d@e%f+g");
     }
 
     #[test]
     fn quotes_everything_else() {
         assert_eq!(shell_word(""), "''");
-        assert_eq!(shell_word("[KUBE-VALI] Development 02"), "'[KUBE-VALI] Development 02'");
+        assert_eq!(
+            shell_word("[KUBE-VALI] Development 02"),
+            "'[KUBE-VALI] Development 02'"
+        );
         assert_eq!(shell_word("it's"), r"'it'\''s'");
         assert_eq!(shell_word("$HOME `x` \\ \"q\""), "'$HOME `x` \\ \"q\"'");
         assert_eq!(shell_word("a\nb"), "'a\nb'");

@@ -7,6 +7,7 @@
 //! (API surface fixed first so that config, argv and kube code can be written
 //! against it; the engine fills it in.)
 
+pub mod gofmt;
 mod value;
 
 pub use value::{ElemType, Value};
