@@ -2,12 +2,17 @@
 //! exit code here; nothing below decides how kubevali exits.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::argv::{Plan, Renderer};
 use crate::cli::{self, Command, RunOptions};
 use crate::config::{self, Config, ConfigError, Source};
+use crate::heartbeat::Heartbeat;
 use crate::kube::{self, KubeError};
+use crate::logpipe;
+use crate::supervisor::{NodeExit, NodeSpec, SpawnError, Supervisor};
 use crate::template::gofmt;
+use crate::watchlog::Pinger;
 use crate::{logging, quote};
 
 /// Exit code for usage, config and template errors.
@@ -20,13 +25,16 @@ pub const EXIT_FAILURE: i32 = 1;
 pub enum AppError {
     Config(ConfigError),
     Kube(KubeError),
+    Signals(std::io::Error),
+    Spawn(SpawnError),
 }
 
 impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
             AppError::Config(_) => EXIT_USAGE,
-            AppError::Kube(_) => EXIT_FAILURE,
+            AppError::Kube(_) | AppError::Signals(_) => EXIT_FAILURE,
+            AppError::Spawn(e) => e.exit_code(),
         }
     }
 }
@@ -36,6 +44,8 @@ impl fmt::Display for AppError {
         match self {
             AppError::Config(e) => e.fmt(f),
             AppError::Kube(e) => write!(f, "nodeService: {e}"),
+            AppError::Signals(e) => write!(f, "cannot set up signal handling: {e}"),
+            AppError::Spawn(e) => e.fmt(f),
         }
     }
 }
@@ -81,6 +91,7 @@ pub fn main() -> i32 {
 }
 
 fn run(options: &RunOptions) -> Result<i32, AppError> {
+    let mut supervisor = Supervisor::install().map_err(AppError::Signals)?;
     let (config, source) = config::load(&options.config)?;
     logging::apply(&config.logging);
     let plan = prepare(&config, &source, options.dry_run)?;
@@ -89,7 +100,49 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
         println!("{}", quote::shell_line(&plan.argv));
         return Ok(0);
     }
-    Ok(0)
+    let watchlog = &config.watchlog;
+    let heartbeat = watchlog
+        .enabled
+        .then(|| Arc::new(Heartbeat::new(watchlog.keyword.as_bytes())));
+    let pinger = match (&heartbeat, plan.healthcheck_id.clone()) {
+        (Some(heartbeat), Some(check_id)) => {
+            Some(Pinger::start(watchlog, check_id, Arc::clone(heartbeat)))
+        }
+        _ => None,
+    };
+    let spec = NodeSpec {
+        argv: plan.argv.clone(),
+        stdout: stream(config.node_stdout),
+        stderr: stream(config.node_stderr),
+        heartbeat,
+    };
+    let exit = supervisor.run(&spec).map_err(AppError::Spawn)?;
+    if let Some(pinger) = pinger {
+        if exit.stopped_by_us {
+            pinger.stop();
+        } else {
+            pinger.node_exited(&exit_headline(&exit));
+        }
+    }
+    Ok(exit.code)
+}
+
+fn stream(stream: config::Stream) -> logpipe::Stream {
+    match stream {
+        config::Stream::Stdout => logpipe::Stream::Stdout,
+        config::Stream::Stderr => logpipe::Stream::Stderr,
+    }
+}
+
+/// The first line of the final `/fail` ping.
+fn exit_headline(exit: &NodeExit) -> String {
+    match exit.signal {
+        Some(signal) => format!(
+            "node was killed by {}",
+            crate::supervisor::signal_name(signal)
+        ),
+        None => format!("node exited with status {}", exit.code),
+    }
 }
 
 /// Renders the config and makes the cluster match it (the NodePort
