@@ -339,3 +339,427 @@ fn the_body_stays_under_ten_thousand_bytes() {
     assert!(std::str::from_utf8(&requests[0].body).is_ok());
     pinger.stop();
 }
+
+// ---------------------------------------------------------------------------
+// Through the kubevali binary, with a shell script as the node.
+
+mod binary {
+    use std::io::{BufRead, BufReader, Read};
+    use std::path::PathBuf;
+    use std::process::{Child, Command, ExitStatus, Stdio};
+    use std::sync::mpsc::{self, Receiver};
+    use std::sync::{Arc, Mutex};
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    use super::http::{Recorder, Reply, Request};
+    use super::{PATIENCE, paths};
+
+    pub const FIRST_ID: &str = "0a1b2c3d-1111-4000-8000-00000000aaaa";
+    pub const SECOND_ID: &str = "9f8e7d6c-2222-4000-8000-00000000bbbb";
+
+    pub struct Run {
+        pub child: Child,
+        pub dir: PathBuf,
+        stderr: Arc<Mutex<Vec<u8>>>,
+        stderr_reader: Option<thread::JoinHandle<()>>,
+    }
+
+    /// Starts kubevali as replica 1 with `node_script` as the node
+    /// (`sh <script>`), pinging `server` every second with lastThreshold 2s.
+    pub fn start(name: &str, node_script: &str, server: &Recorder, extra: &str) -> Run {
+        let dir =
+            std::env::temp_dir().join(format!("kubevali-watchlog-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let script = dir.join("node.sh");
+        std::fs::write(&script, node_script).expect("write node script");
+        let config = dir.join("kubevali.yaml");
+        std::fs::write(
+            &config,
+            format!(
+                "nodeTemplate:\n  index: '1'\n  command: [sh, {script:?}]\n\
+                 watchlog:\n  enabled: true\n  keyword: Prepared block\n  lastThreshold: 2s\n  \
+                 healthcheckIDs: [{FIRST_ID}, {SECOND_ID}]\n  pingBaseURL: {}\n  \
+                 pingInterval: 1s\n  pingTimeout: 2s\n{extra}",
+                server.url()
+            ),
+        )
+        .expect("write config");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kubevali"))
+            .arg("--config")
+            .arg(&config)
+            .env("HOSTNAME", "validator-sts-1")
+            .env_remove("KUBEVALI_LOG")
+            .env_remove("KUBEVALI_CONFIG")
+            .env_remove("http_proxy")
+            .env_remove("HTTP_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("all_proxy")
+            .env_remove("ALL_PROXY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start kubevali");
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let mut pipe = child.stderr.take().expect("stderr pipe");
+        let sink = Arc::clone(&stderr);
+        let stderr_reader = thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n @ 1..) = pipe.read(&mut buf) {
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Run {
+            child,
+            dir,
+            stderr,
+            stderr_reader: Some(stderr_reader),
+        }
+    }
+
+    impl Run {
+        /// The node's output, line by line, as kubevali passes it on.
+        pub fn stdout_lines(&mut self) -> Receiver<Vec<u8>> {
+            let stdout = self.child.stdout.take().expect("stdout pipe");
+            let (send, receive) = mpsc::channel();
+            thread::spawn(move || {
+                let mut reader = BufReader::new(stdout);
+                loop {
+                    let mut line = Vec::new();
+                    match reader.read_until(b'\n', &mut line) {
+                        Ok(1..) => {
+                            if send.send(line).is_err() {
+                                return;
+                            }
+                        }
+                        _ => return,
+                    }
+                }
+            });
+            receive
+        }
+
+        pub fn terminate(&self) {
+            // SAFETY: plain kill(2) on our own child's pid.
+            unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        }
+
+        /// Waits for kubevali to exit; panics after PATIENCE × 4.
+        pub fn wait(&mut self) -> ExitStatus {
+            let deadline = Instant::now() + PATIENCE * 4;
+            loop {
+                if let Some(status) = self.child.try_wait().expect("wait") {
+                    if let Some(reader) = self.stderr_reader.take() {
+                        let _ = reader.join();
+                    }
+                    return status;
+                }
+                if Instant::now() > deadline {
+                    let _ = self.child.kill();
+                    panic!("kubevali did not exit; its log:\n{}", self.log());
+                }
+                thread::sleep(Duration::from_millis(20));
+            }
+        }
+
+        /// kubevali's own log (stderr).
+        pub fn log(&self) -> String {
+            String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+        }
+    }
+
+    impl Drop for Run {
+        fn drop(&mut self) {
+            if self.child.try_wait().ok().flatten().is_none() {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+            }
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    /// Waits for a line containing `marker` in the node's output.
+    pub fn wait_for_line(lines: &Receiver<Vec<u8>>, marker: &str) -> Vec<u8> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match lines.recv_timeout(left) {
+                Ok(line) if String::from_utf8_lossy(&line).contains(marker) => return line,
+                Ok(_) => {}
+                Err(e) => panic!("no line with {marker:?} from the node: {e}"),
+            }
+        }
+    }
+
+    pub fn fail_path(id: &str) -> String {
+        format!("/{id}/fail")
+    }
+
+    pub fn has_path(requests: &[Request], path: &str) -> bool {
+        requests.iter().any(|r| r.path == path)
+    }
+
+    #[test]
+    fn replica_one_pings_its_own_check_from_the_first_match_and_not_after_sigterm() {
+        let server = Recorder::start();
+        let mut run = start(
+            "replica",
+            "echo starting\nsleep 2\necho 'INFO Prepared block for proposing at #1'\nexec sleep 60\n",
+            &server,
+            "",
+        );
+        let lines = run.stdout_lines();
+        wait_for_line(&lines, "starting");
+        // Longer than a pingInterval, still before the node's first match.
+        thread::sleep(Duration::from_millis(1200));
+        assert!(
+            server.requests().is_empty(),
+            "pinged before the first match"
+        );
+
+        wait_for_line(&lines, "Prepared block");
+        let requests = server.wait_for(2, PATIENCE);
+        assert_eq!(
+            requests[0].path,
+            format!("/{SECOND_ID}"),
+            "{:?}",
+            paths(&requests)
+        );
+        assert!(requests.iter().all(|r| r.path == format!("/{SECOND_ID}")));
+        assert!(
+            requests[0]
+                .body_text()
+                .ends_with("\n\nINFO Prepared block for proposing at #1"),
+            "{:?}",
+            requests[0].body_text()
+        );
+
+        run.terminate();
+        let status = run.wait();
+        let count = server.requests().len();
+        thread::sleep(Duration::from_millis(1500));
+        let requests = server.requests();
+        assert_eq!(requests.len(), count, "pinged after kubevali exited");
+        assert!(
+            !has_path(&requests, &fail_path(SECOND_ID)),
+            "a planned stop sent /fail"
+        );
+        assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{}", run.log());
+        let log = run.log();
+        assert!(log.contains("9f8e…"), "{log}");
+        assert!(
+            !log.contains(SECOND_ID),
+            "the full check ID was logged:\n{log}"
+        );
+    }
+
+    #[test]
+    fn a_silent_node_is_reported_failing_until_the_keyword_returns() {
+        let server = Recorder::start();
+        let mut run = start(
+            "stale",
+            "echo 'Prepared block #1'\nsleep 4\necho 'Prepared block #2'\nexec sleep 60\n",
+            &server,
+            "",
+        );
+        let lines = run.stdout_lines();
+        let fail = fail_path(SECOND_ID);
+        let requests = server.wait_until(PATIENCE, |r| has_path(r, &fail));
+        assert!(
+            has_path(&requests, &fail),
+            "no /fail ping: {:?}",
+            paths(&requests)
+        );
+        assert_eq!(requests[0].path, format!("/{SECOND_ID}"));
+
+        wait_for_line(&lines, "Prepared block #2");
+        let back = Instant::now();
+        let healthy = format!("/{SECOND_ID}");
+        let requests = server.wait_until(PATIENCE, |r| {
+            r.iter().any(|r| r.at > back && r.path == healthy)
+        });
+        let revived = requests
+            .iter()
+            .find(|r| r.at > back && r.path == healthy)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no healthy ping after the keyword returned: {:?}",
+                    paths(&requests)
+                )
+            });
+        assert!(revived.body_text().ends_with("\n\nPrepared block #2"));
+        run.terminate();
+        run.wait();
+        let log = run.log();
+        assert!(log.contains("unhealthy"), "{log}");
+        assert!(log.contains("healthy again"), "{log}");
+    }
+
+    #[test]
+    fn a_node_exiting_on_its_own_sends_a_final_fail_with_its_status() {
+        let server = Recorder::start();
+        let mut run = start(
+            "exit",
+            "echo 'Prepared block #7'\nsleep 1\nexit 3\n",
+            &server,
+            "",
+        );
+        let _lines = run.stdout_lines();
+        let status = run.wait();
+        assert_eq!(status.code(), Some(3));
+        let requests = server.requests();
+        let last = requests
+            .last()
+            .unwrap_or_else(|| panic!("no ping; log:\n{}", run.log()));
+        assert_eq!(last.path, fail_path(SECOND_ID));
+        assert_eq!(
+            last.body_text(),
+            "node exited with status 3\n\nPrepared block #7"
+        );
+        assert_eq!(
+            requests
+                .iter()
+                .filter(|r| r.path == fail_path(SECOND_ID))
+                .count(),
+            1,
+            "{:?}",
+            paths(&requests)
+        );
+    }
+
+    #[test]
+    fn a_hanging_endpoint_does_not_slow_the_logs() {
+        const TOTAL: usize = 100 << 20;
+        const LINE: &[u8] =
+            b"2026-11-25 12:00:00 INFO Prepared block for proposing at 1234567 (filler)\n";
+        let server = Recorder::scripted(&[], Reply::Hang);
+        let mut run = start(
+            "hang",
+            &format!(
+                "yes '{}' | head -c {TOTAL}\n",
+                String::from_utf8_lossy(&LINE[..LINE.len() - 1])
+            ),
+            &server,
+            "",
+        );
+        let started = Instant::now();
+        let mut stdout = run.child.stdout.take().expect("stdout");
+        // The expected stream is LINE repeated; compare chunk by chunk.
+        let pattern: Vec<u8> = LINE.repeat((128 << 10) / LINE.len() + 2);
+        let mut buf = vec![0u8; 64 << 10];
+        let mut received = 0usize;
+        let mut intact = true;
+        loop {
+            let n = stdout.read(&mut buf).expect("read stdout");
+            if n == 0 {
+                break;
+            }
+            let offset = received % LINE.len();
+            intact &= buf[..n] == pattern[offset..offset + n];
+            received += n;
+        }
+        let status = run.wait();
+        let took = started.elapsed();
+        assert_eq!(received, TOTAL, "bytes delivered");
+        assert!(intact, "the output was altered");
+        assert_eq!(status.code(), Some(0));
+        assert!(
+            !server.requests().is_empty(),
+            "the pinger never reached the endpoint"
+        );
+        // Generous: a stall on the pings (3 attempts × 2 s + pauses per tick)
+        // would show as far more than this.
+        assert!(took < Duration::from_secs(90), "took {took:?}");
+        let log = run.log();
+        assert!(log.contains("WARN") && log.contains("9f8e…"), "{log}");
+    }
+
+    #[test]
+    fn keywords_split_across_reads_or_in_invalid_utf8_are_found() {
+        let server = Recorder::start();
+        let mut run = start(
+            "split",
+            "printf 'INFO Prep'\nsleep 0.5\nprintf 'ared block #1\\n'\nexec sleep 60\n",
+            &server,
+            "",
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(1, PATIENCE);
+        assert_eq!(
+            requests.len(),
+            1,
+            "the split keyword was missed; log:\n{}",
+            run.log()
+        );
+        assert!(
+            requests[0]
+                .body_text()
+                .ends_with("\n\nINFO Prepared block #1")
+        );
+        run.terminate();
+        run.wait();
+
+        let server = Recorder::start();
+        let mut run = start(
+            "invalid-utf8",
+            "printf '\\377\\376 Prepared block \\303\\n'\nexec sleep 60\n",
+            &server,
+            "",
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(1, PATIENCE);
+        assert_eq!(requests.len(), 1, "the keyword in invalid UTF-8 was missed");
+        assert!(
+            requests[0]
+                .body_text()
+                .ends_with("\n\n\u{fffd}\u{fffd} Prepared block \u{fffd}"),
+            "{:?}",
+            requests[0].body_text()
+        );
+        run.terminate();
+        run.wait();
+    }
+
+    #[test]
+    fn a_huge_matching_line_gives_a_body_under_the_limit() {
+        let server = Recorder::start();
+        let mut run = start(
+            "huge",
+            "printf 'Prepared block '\nhead -c 1048576 /dev/zero | tr '\\0' '\\342'\necho\nexec sleep 60\n",
+            &server,
+            "",
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(1, PATIENCE);
+        let body = &requests.first().expect("a ping").body;
+        assert!(body.len() <= 10_000, "{} bytes", body.len());
+        assert!(std::str::from_utf8(body).is_ok());
+        assert!(String::from_utf8_lossy(body).contains("\n\nPrepared block "));
+        run.terminate();
+        run.wait();
+    }
+
+    #[test]
+    fn an_unknown_check_is_warned_about_once() {
+        let server = Recorder::scripted(&[], Reply::Status(404));
+        let mut run = start(
+            "not-found",
+            "echo 'Prepared block'\nexec sleep 60\n",
+            &server,
+            "",
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(4, PATIENCE);
+        assert_eq!(requests.len(), 4);
+        run.terminate();
+        run.wait();
+        let log = run.log();
+        let warnings = log
+            .lines()
+            .filter(|l| l.contains("WARN") && l.contains("HTTP 404"))
+            .count();
+        assert_eq!(warnings, 1, "{log}");
+    }
+}
