@@ -687,9 +687,8 @@ mod binary {
         );
         let _lines = run.stdout_lines();
         let requests = server.wait_for(1, PATIENCE);
-        assert_eq!(
-            requests.len(),
-            1,
+        assert!(
+            !requests.is_empty(),
             "the split keyword was missed; log:\n{}",
             run.log()
         );
@@ -710,7 +709,10 @@ mod binary {
         );
         let _lines = run.stdout_lines();
         let requests = server.wait_for(1, PATIENCE);
-        assert_eq!(requests.len(), 1, "the keyword in invalid UTF-8 was missed");
+        assert!(
+            !requests.is_empty(),
+            "the keyword in invalid UTF-8 was missed"
+        );
         assert!(
             requests[0]
                 .body_text()
@@ -752,7 +754,7 @@ mod binary {
         );
         let _lines = run.stdout_lines();
         let requests = server.wait_for(4, PATIENCE);
-        assert_eq!(requests.len(), 4);
+        assert!(requests.len() >= 4, "{:?}", paths(&requests));
         run.terminate();
         run.wait();
         let log = run.log();
@@ -762,4 +764,25 @@ mod binary {
             .count();
         assert_eq!(warnings, 1, "{log}");
     }
+}
+
+#[test]
+fn an_update_moves_the_pings_to_the_new_check() {
+    let old = Recorder::start();
+    let new = Recorder::start();
+    let beat = heartbeat();
+    let pinger = Pinger::start(
+        &settings(&old.url()),
+        "l1b2-old".to_owned(),
+        Arc::clone(&beat),
+    );
+    beat.record_match(b"Prepared block");
+    old.wait_for(1, PATIENCE);
+    pinger.update(
+        &settings(&format!("{}/ping", new.url())),
+        "l1b2-new".to_owned(),
+    );
+    let requests = new.wait_for(1, PATIENCE);
+    assert_eq!(paths(&requests[..1]), ["/ping/l1b2-new"]);
+    pinger.stop();
 }
