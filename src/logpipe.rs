@@ -382,7 +382,7 @@ pub struct Pump {
 }
 
 /// Why [`Pump::drain`] gave up.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DrainOutcome {
     /// Everything up to end of file went through.
     Complete,
@@ -432,50 +432,110 @@ impl Pump {
     /// taking bytes (it gives up after `stall` without progress); after
     /// that it waits at most `linger` for end of file.
     pub fn drain(&self, linger: Duration, stall: Duration) -> DrainOutcome {
-        let shared = &*self.shared;
-        // Unread bytes first, then what was read: a read in between is then
-        // counted twice (waiting a little longer), never missed.
-        let unread = bytes_in_pipe(shared.source.as_raw_fd());
-        let target = unread + shared.read.load(Ordering::Acquire);
-        let mut last_passed = shared.passed.load(Ordering::Acquire);
-        let mut last_progress = Instant::now();
-        let mut reached_at: Option<Instant> = None;
-        let mut finished = shared.finished.lock().unwrap_or_else(|e| e.into_inner());
-        loop {
-            if *finished {
-                return DrainOutcome::Complete;
-            }
-            let now = Instant::now();
-            let passed = shared.passed.load(Ordering::Acquire);
-            if passed != last_passed {
-                last_passed = passed;
-                last_progress = now;
-            }
-            let deadline = if passed >= target {
-                let reached = *reached_at.get_or_insert(now);
-                if now >= reached + linger {
-                    return DrainOutcome::StillOpen;
-                }
-                reached + linger
-            } else {
-                if now >= last_progress + stall {
-                    return DrainOutcome::Stalled;
-                }
-                last_progress + stall
-            };
-            // Wake up now and then to see progress; the pump only signals
-            // when it finishes.
-            let wait = (deadline - now).min(Duration::from_millis(50));
-            finished = shared
-                .finished_cv
-                .wait_timeout(finished, wait)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
+        drain_all(std::slice::from_ref(self), linger, stall)[0]
     }
 
     pub fn bytes_passed(&self) -> u64 {
         self.shared.passed.load(Ordering::Acquire)
+    }
+
+    fn is_finished(&self) -> bool {
+        *self.shared.finished.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// [`Pump::drain`] for several pumps at once, so that their waits overlap.
+pub fn drain_all(pumps: &[Pump], linger: Duration, stall: Duration) -> Vec<DrainOutcome> {
+    let start = Instant::now();
+    let mut watches: Vec<DrainWatch> = pumps.iter().map(|p| DrainWatch::new(p, start)).collect();
+    let mut outcomes: Vec<Option<DrainOutcome>> = vec![None; pumps.len()];
+    loop {
+        let now = Instant::now();
+        let mut next_deadline: Option<Instant> = None;
+        let mut waiting_on = None;
+        for (i, pump) in pumps.iter().enumerate() {
+            if outcomes[i].is_some() {
+                continue;
+            }
+            match watches[i].check(pump, now, linger, stall) {
+                Ok(outcome) => outcomes[i] = Some(outcome),
+                Err(deadline) => {
+                    next_deadline = Some(next_deadline.map_or(deadline, |d| d.min(deadline)));
+                    waiting_on.get_or_insert(pump);
+                }
+            }
+        }
+        let (Some(deadline), Some(pump)) = (next_deadline, waiting_on) else {
+            return outcomes.into_iter().flatten().collect();
+        };
+        // Wake up now and then to see progress; a pump only signals when it
+        // finishes.
+        let wait = deadline
+            .saturating_duration_since(now)
+            .min(Duration::from_millis(20));
+        let finished = pump.shared.finished.lock().unwrap_or_else(|e| e.into_inner());
+        if !*finished {
+            drop(
+                pump.shared
+                    .finished_cv
+                    .wait_timeout(finished, wait)
+                    .unwrap_or_else(|e| e.into_inner()),
+            );
+        }
+    }
+}
+
+/// Progress of one pump while draining.
+struct DrainWatch {
+    /// Bytes it must pass on before only lingering remains.
+    target: u64,
+    last_passed: u64,
+    last_progress: Instant,
+    reached_at: Option<Instant>,
+}
+
+impl DrainWatch {
+    fn new(pump: &Pump, now: Instant) -> DrainWatch {
+        let shared = &*pump.shared;
+        // Unread bytes first, then what was read: a read in between is then
+        // counted twice (waiting a little longer), never missed.
+        let unread = bytes_in_pipe(shared.source.as_raw_fd());
+        DrainWatch {
+            target: unread + shared.read.load(Ordering::Acquire),
+            last_passed: shared.passed.load(Ordering::Acquire),
+            last_progress: now,
+            reached_at: None,
+        }
+    }
+
+    /// The outcome if decided, else when to look again at the latest.
+    fn check(
+        &mut self,
+        pump: &Pump,
+        now: Instant,
+        linger: Duration,
+        stall: Duration,
+    ) -> Result<DrainOutcome, Instant> {
+        if pump.is_finished() {
+            return Ok(DrainOutcome::Complete);
+        }
+        let passed = pump.shared.passed.load(Ordering::Acquire);
+        if passed != self.last_passed {
+            self.last_passed = passed;
+            self.last_progress = now;
+        }
+        if passed >= self.target {
+            let reached = *self.reached_at.get_or_insert(now);
+            if now >= reached + linger {
+                return Ok(DrainOutcome::StillOpen);
+            }
+            Err(reached + linger)
+        } else {
+            if now >= self.last_progress + stall {
+                return Ok(DrainOutcome::Stalled);
+            }
+            Err(self.last_progress + stall)
+        }
     }
 }
 

@@ -70,7 +70,10 @@ pub fn spawn_watcher<E: Clone + Send + 'static>(
                 let content = match std::fs::read(&path) {
                     Ok(content) => Some(content),
                     Err(error) => {
-                        log::debug!("cannot read {} to check for changes: {error}", path.display());
+                        log::debug!(
+                            "cannot read {} to check for changes: {error}",
+                            path.display()
+                        );
                         None
                     }
                 };

@@ -381,8 +381,8 @@ impl Supervisor {
     /// what is left of its output (see [`DRAIN_LINGER`], [`DRAIN_STALL`]).
     pub fn finish(&mut self, node: Node, status: i32) -> NodeExit {
         let exit = NodeExit::from_status(status, node.stop_requested.get());
-        for pump in &node.pumps {
-            match pump.drain(DRAIN_LINGER, DRAIN_STALL) {
+        for outcome in logpipe::drain_all(&node.pumps, DRAIN_LINGER, DRAIN_STALL) {
+            match outcome {
                 logpipe::DrainOutcome::Complete => {}
                 logpipe::DrainOutcome::StillOpen => log::warn!(
                     "a process the node left behind keeps its output open; not waiting for it"

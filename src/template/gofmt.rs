@@ -7,13 +7,14 @@
 //! printer with flags, width and precision; one routine per kind of operand)
 //! because following it step by step is the simplest way to stay identical.
 //!
-//! Differences from Go, all unobservable in practice:
-//! * `%p` of a list would print a memory address in Go; we print the
-//!   bad-verb form instead, since an address cannot be reproduced.
-//! * Width and precision are bounded the way Go bounds them (Go refuses
-//!   numbers above ten million while parsing, and `*` arguments above one
-//!   million), so one verb allocates at most a few tens of megabytes; the
-//!   engine caps the whole output well below that anyway.
+//! The one difference from Go: `%p` of a list prints a memory address in
+//! Go, which cannot be reproduced; we print the bad-verb form instead.
+//!
+//! Go stops reading a width or precision once it passes one million (so
+//! about ten million at most gets through) and rejects `*` operands above
+//! one million, which bounds one verb to tens of megabytes. Widths apply to
+//! every element of a list though, and verbs repeat, so the printer also
+//! stops once its output reaches [`MAX_OUTPUT`].
 
 use super::value::Value;
 
@@ -30,6 +31,9 @@ pub fn sprint(args: &[Value]) -> String {
     let mut p = Printer::new();
     let mut prev_string = false;
     for (i, arg) in args.iter().enumerate() {
+        if p.full() {
+            break;
+        }
         let is_string = matches!(arg, Value::Str(_));
         if i > 0 && !is_string && !prev_string {
             p.buf.push(b' ');
@@ -45,6 +49,9 @@ pub fn sprint(args: &[Value]) -> String {
 pub fn sprintln(args: &[Value]) -> String {
     let mut p = Printer::new();
     for (i, arg) in args.iter().enumerate() {
+        if p.full() {
+            break;
+        }
         if i > 0 {
             p.buf.push(b' ');
         }
@@ -85,6 +92,11 @@ fn into_string(buf: Vec<u8>) -> String {
     }
 }
 
+/// Where the printer stops; Go has no limit. It is well above what the
+/// template engine accepts as a whole rendered value, so a cut result is
+/// rejected there rather than ever seen.
+pub const MAX_OUTPUT: usize = 4 << 20;
+
 const LOWER_DIGITS: &[u8; 17] = b"0123456789abcdefx";
 const UPPER_DIGITS: &[u8; 17] = b"0123456789ABCDEFX";
 
@@ -105,8 +117,7 @@ struct Flags {
     sharp: bool,
     space: bool,
     zero: bool,
-    // `%+v` and `%#v` are their own formats rather than flags on `%v`.
-    plus_v: bool,
+    /// `%#v` is Go syntax rather than `#` applied to `%v`.
     sharp_v: bool,
 }
 
@@ -135,8 +146,20 @@ impl Printer {
         }
     }
 
-    fn finish(self) -> String {
+    fn finish(mut self) -> String {
+        if self.buf.len() > MAX_OUTPUT {
+            // Back up to a rune boundary so the cut stays valid UTF-8.
+            let mut end = MAX_OUTPUT;
+            while end > 0 && (self.buf[end] & 0xC0) == 0x80 {
+                end -= 1;
+            }
+            self.buf.truncate(end);
+        }
         into_string(self.buf)
+    }
+
+    fn full(&self) -> bool {
+        self.buf.len() >= MAX_OUTPUT
     }
 
     fn clear_flags(&mut self) {
@@ -152,6 +175,7 @@ impl Printer {
     // ---- The `fmt` struct: padding and the per-kind formatters. ----
 
     fn write_padding(&mut self, n: usize) {
+        let n = n.min(MAX_OUTPUT.saturating_sub(self.buf.len()));
         let pad = if self.f.zero { b'0' } else { b' ' };
         self.buf.resize(self.buf.len() + n, pad);
     }
@@ -216,9 +240,10 @@ impl Printer {
         self.pad_no_zero(&out);
     }
 
-    fn fmt_integer(&mut self, u: u64, base: Base, signed: bool, verb: char, digits: &[u8; 17]) {
-        let negative = signed && (u as i64) < 0;
-        let mut u = if negative { u.wrapping_neg() } else { u };
+    /// Template integers are all signed (Go `int`, `int64`).
+    fn fmt_integer(&mut self, n: i64, base: Base, verb: char, digits: &[u8; 17]) {
+        let negative = n < 0;
+        let mut u = n.unsigned_abs();
 
         // Two ways to ask for leading zeros: `%.3d` and `%03d`; with both,
         // the precision wins and the padding is spaces.
@@ -518,7 +543,7 @@ impl Printer {
                 't' | 'v' => self.fmt_boolean(*b),
                 _ => self.bad_verb(verb, arg),
             },
-            Value::Int(n) | Value::Int64(n) => self.print_integer(*n as u64, verb, arg),
+            Value::Int(n) | Value::Int64(n) => self.print_integer(*n, verb, arg),
             Value::Float(x) => match verb {
                 'v' => self.fmt_float(*x, b'g', -1),
                 'b' | 'g' | 'G' | 'x' | 'X' => self.fmt_float(*x, verb as u8, -1),
@@ -539,6 +564,9 @@ impl Printer {
                     self.buf.extend_from_slice(arg.go_type_name().as_bytes());
                     self.buf.push(b'{');
                     for (i, item) in items.iter().enumerate() {
+                        if self.full() {
+                            break;
+                        }
                         if i > 0 {
                             self.buf.extend_from_slice(b", ");
                         }
@@ -548,6 +576,9 @@ impl Printer {
                 } else {
                     self.buf.push(b'[');
                     for (i, item) in items.iter().enumerate() {
+                        if self.full() {
+                            break;
+                        }
                         if i > 0 {
                             self.buf.push(b' ');
                         }
@@ -559,16 +590,18 @@ impl Printer {
         }
     }
 
-    fn print_integer(&mut self, u: u64, verb: char, arg: &Value) {
+    fn print_integer(&mut self, n: i64, verb: char, arg: &Value) {
         match verb {
-            'v' | 'd' => self.fmt_integer(u, Base::Dec, true, verb, LOWER_DIGITS),
-            'b' => self.fmt_integer(u, Base::Bin, true, verb, LOWER_DIGITS),
-            'o' | 'O' => self.fmt_integer(u, Base::Oct, true, verb, LOWER_DIGITS),
-            'x' => self.fmt_integer(u, Base::Hex, true, verb, LOWER_DIGITS),
-            'X' => self.fmt_integer(u, Base::Hex, true, verb, UPPER_DIGITS),
-            'c' => self.fmt_c(u),
-            'q' => self.fmt_qc(u),
-            'U' => self.fmt_unicode(u),
+            'v' | 'd' => self.fmt_integer(n, Base::Dec, verb, LOWER_DIGITS),
+            'b' => self.fmt_integer(n, Base::Bin, verb, LOWER_DIGITS),
+            'o' | 'O' => self.fmt_integer(n, Base::Oct, verb, LOWER_DIGITS),
+            'x' => self.fmt_integer(n, Base::Hex, verb, LOWER_DIGITS),
+            'X' => self.fmt_integer(n, Base::Hex, verb, UPPER_DIGITS),
+            // Go hands these the two's-complement bits: `%U` of -1 is
+            // U+FFFFFFFFFFFFFFFF, `%c` of it U+FFFD.
+            'c' => self.fmt_c(n as u64),
+            'q' => self.fmt_qc(n as u64),
+            'U' => self.fmt_unicode(n as u64),
             _ => self.bad_verb(verb, arg),
         }
     }
@@ -582,7 +615,7 @@ impl Printer {
         let mut after_index;
         let mut reordered = false;
         let mut i = 0;
-        'format_loop: while i < end {
+        'format_loop: while i < end && !self.full() {
             let mut good_arg_num = true;
             let last = i;
             while i < end && fb[i] != b'%' {
@@ -728,7 +761,7 @@ impl Printer {
         }
 
         // Go skips this check when indexes reordered the operands.
-        if !reordered && arg_num < args.len() {
+        if !reordered && arg_num < args.len() && !self.full() {
             self.clear_flags();
             self.buf.extend_from_slice(b"%!(EXTRA ");
             for (k, arg) in args[arg_num..].iter().enumerate() {
@@ -750,7 +783,7 @@ impl Printer {
     fn set_v_flags(&mut self) {
         self.f.sharp_v = self.f.sharp;
         self.f.sharp = false;
-        self.f.plus_v = self.f.plus;
+        // `%+v` only changes how structs print, and templates have none.
         self.f.plus = false;
     }
 
@@ -995,6 +1028,11 @@ impl Decimal {
         }
     }
 
+    fn reads_back_as(&self, v: f64) -> bool {
+        let text = format!("0.{}e{}", String::from_utf8_lossy(&self.d), self.dp);
+        text.parse::<f64>() == Ok(v)
+    }
+
     fn digit(&self, j: i64) -> u8 {
         if j >= 0 && j < self.nd() {
             self.d[j as usize]
@@ -1004,8 +1042,13 @@ impl Decimal {
     }
 }
 
-/// The shortest digits that read back as `v`; Rust's `{:e}` finds the same
-/// digits as Go's Ryu (shortest, then closest).
+/// The shortest digits that read back as `v`, as Go's Ryu picks them.
+///
+/// Rust's `{:e}` finds the same number of digits, but where two candidates
+/// of that length are equally close to `v` it rounds up while Go rounds to
+/// even (`7.687968747989412e+14`, not `…413e+14`). Go's choice is `v`
+/// rounded half to even at that length, unless that falls outside the
+/// values that read back as `v`, in which case both pick the neighbour.
 fn shortest_digits(v: f64) -> Decimal {
     if v == 0.0 {
         return Decimal {
@@ -1016,12 +1059,17 @@ fn shortest_digits(v: f64) -> Decimal {
     let s = format!("{v:e}");
     let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i64 = exp.parse().unwrap_or(0);
-    let mut d = Decimal {
+    let mut candidate = Decimal {
         d: mantissa.bytes().filter(u8::is_ascii_digit).collect(),
         dp: exp + 1,
     };
-    d.trim();
-    d
+    candidate.trim();
+    let mut rounded = exact_digits(v);
+    rounded.round(candidate.nd());
+    if (rounded.d != candidate.d || rounded.dp != candidate.dp) && rounded.reads_back_as(v) {
+        return rounded;
+    }
+    candidate
 }
 
 /// All the digits of `v` (an f64 is a dyadic rational, so they end).
@@ -1544,9 +1592,513 @@ mod tests {
         }
     }
 
+    fn float(x: f64) -> Value {
+        Value::Float(x)
+    }
+
+    fn list(elem: ElemType, items: &[Value]) -> Value {
+        Value::List(elem, items.to_vec().into())
+    }
+
+    /// Readable excerpts of the oracle table: what Go 1.19 printed.
     #[test]
-    fn smoke() {
-        assert_eq!(sprintf("%02d", &[int(5)]), "05");
-        assert_eq!(sprintf("%s", &[s("x")]), "x");
+    #[allow(clippy::approx_constant)] // 3.14159 is an input Go printed, not π.
+    fn go_examples() {
+        let cases: Vec<(&str, Vec<Value>, &str)> = vec![
+            ("%d", vec![int(5)], "5"),
+            ("%02d", vec![int(5)], "05"),
+            ("%02d", vec![int(123)], "123"),
+            ("%03d", vec![int(-5)], "-05"),
+            ("%s", vec![s("abc")], "abc"),
+            ("%v", vec![s("abc")], "abc"),
+            ("%q", vec![s("darwinia")], "\"darwinia\""),
+            (
+                "%q %q %q",
+                vec![s("darwinia"), s("--name"), s("[KUBE-VALI] Development 02")],
+                "\"darwinia\" \"--name\" \"[KUBE-VALI] Development 02\"",
+            ),
+            ("%x", vec![int(255)], "ff"),
+            ("%x", vec![int(-255)], "-ff"),
+            ("%#x", vec![int(255)], "0xff"),
+            ("%#o", vec![int(8)], "010"),
+            ("%O", vec![int(8)], "0o10"),
+            ("%b", vec![int(5)], "101"),
+            ("%5.2f", vec![float(3.14159)], " 3.14"),
+            ("%-8s|", vec![s("ab")], "ab      |"),
+            ("%08.3f", vec![float(-3.14159)], "-003.142"),
+            ("%+d", vec![int(5)], "+5"),
+            ("% d", vec![int(5)], " 5"),
+            ("%+d", vec![int(-5)], "-5"),
+            ("% d", vec![int(-5)], "-5"),
+            ("%05s", vec![s("ab")], "000ab"),
+            ("%.0d", vec![int(0)], ""),
+            ("%5.0d|", vec![int(0)], "     |"),
+            ("%c", vec![int(65)], "A"),
+            ("%c", vec![int(128512)], "\u{1f600}"),
+            ("%c", vec![int(-1)], "\u{fffd}"),
+            ("%q", vec![int(65)], "'A'"),
+            ("%q", vec![int(39)], "'\\''"),
+            ("%q", vec![int(9786)], "'\u{263a}'"),
+            ("%#q", vec![s("abc")], "`abc`"),
+            ("%#q", vec![s("a`b")], "\"a`b\""),
+            ("%#U", vec![int(128512)], "U+1F600 '\u{1f600}'"),
+            ("%#U", vec![int(7)], "U+0007"),
+            ("%x", vec![s("hello")], "68656c6c6f"),
+            ("% x", vec![s("hello")], "68 65 6c 6c 6f"),
+            ("%# x", vec![s("hello")], "0x68 0x65 0x6c 0x6c 0x6f"),
+            ("%#x", vec![s("hello")], "0x68656c6c6f"),
+            ("%x", vec![s("")], ""),
+            ("%t", vec![Value::Bool(true)], "true"),
+            ("%t", vec![Value::Bool(false)], "false"),
+            ("%v", vec![Value::Bool(true)], "true"),
+            (
+                "%T %T %T %T %T",
+                vec![int(1), Value::Int64(1), float(1.5), s("s"), Value::Nil],
+                "int int64 float64 string <nil>",
+            ),
+            ("%d", vec![s("02")], "%!d(string=02)"),
+            ("%s", vec![int(4)], "%!s(int=4)"),
+            ("%t", vec![int(1)], "%!t(int=1)"),
+            ("%d", vec![], "%!d(MISSING)"),
+            ("%d %d", vec![int(1)], "1 %!d(MISSING)"),
+            ("%d", vec![int(1), int(2)], "1%!(EXTRA int=2)"),
+            (
+                "%d",
+                vec![int(1), int(2), s("a")],
+                "1%!(EXTRA int=2, string=a)",
+            ),
+            ("%z", vec![int(1)], "%!z(int=1)"),
+            ("%", vec![int(1)], "%!(NOVERB)%!(EXTRA int=1)"),
+            ("abc%", vec![], "abc%!(NOVERB)"),
+            ("%d", vec![Value::Nil], "%!d(<nil>)"),
+            ("%v", vec![Value::Nil], "<nil>"),
+            ("%s", vec![Value::Nil], "%!s(<nil>)"),
+            ("%5v|", vec![Value::Nil], "<nil>|"),
+            ("%*d", vec![int(5), int(1)], "    1"),
+            ("%-*d|", vec![int(5), int(1)], "1    |"),
+            ("%*d|", vec![int(-5), int(1)], "1    |"),
+            ("%*d", vec![s("x"), int(1)], "%!(BADWIDTH)1"),
+            ("%.*f", vec![int(2), float(3.14159)], "3.14"),
+            ("%.*f", vec![int(-2), float(3.14159)], "%!(BADPREC)3.141590"),
+            ("%.*f", vec![s("x"), float(3.14159)], "%!(BADPREC)3.141590"),
+            ("%*d", vec![int(10000000), int(1)], "%!(BADWIDTH)1"),
+            ("%[2]d %[1]d", vec![int(1), int(2)], "2 1"),
+            ("%[3]d", vec![int(1), int(2)], "%!d(BADINDEX)"),
+            ("%[1]2d", vec![int(1)], "%!d(BADINDEX)"),
+            ("%d %d %[1]d %d", vec![int(1), int(2)], "1 2 1 2"),
+            ("%5%", vec![], "%"),
+            ("%v", vec![float(1.0)], "1"),
+            ("%v", vec![float(1000000.0)], "1e+06"),
+            ("%v", vec![float(1e+21)], "1e+21"),
+            ("%v", vec![float(1e+20)], "1e+20"),
+            ("%v", vec![float(100000.0)], "100000"),
+            ("%v", vec![float(1e-05)], "1e-05"),
+            ("%v", vec![float(0.0001)], "0.0001"),
+            ("%v", vec![float(f64::NAN)], "NaN"),
+            ("%+v", vec![float(f64::NAN)], "NaN"),
+            ("%05v", vec![float(f64::INFINITY)], " +Inf"),
+            ("%05v", vec![float(f64::NEG_INFINITY)], " -Inf"),
+            ("%v", vec![float(-0.0)], "-0"),
+            ("%e", vec![float(1234.5678)], "1.234568e+03"),
+            ("%#g", vec![float(0.0)], "0.00000"),
+            ("%#g", vec![float(1.0)], "1.00000"),
+            ("%#v", vec![float(1.0)], "1"),
+            (
+                "%.0f %.0f %.0f %.0f",
+                vec![float(0.5), float(1.5), float(2.5), float(3.5)],
+                "0 2 2 4",
+            ),
+            ("%.2f %.2f", vec![float(0.125), float(0.375)], "0.12 0.38"),
+            ("%.20f", vec![float(0.1)], "0.10000000000000000555"),
+            (
+                "%v",
+                vec![list(
+                    ElemType::Any,
+                    &[
+                        int(1),
+                        s("a"),
+                        Value::Nil,
+                        float(1.5),
+                        Value::Bool(true),
+                        list(ElemType::Int, &[int(1), int(2)]),
+                    ],
+                )],
+                "[1 a <nil> 1.5 true [1 2]]",
+            ),
+            (
+                "%s",
+                vec![list(ElemType::String, &[s("a"), s("b")])],
+                "[a b]",
+            ),
+            ("%d", vec![list(ElemType::Int, &[int(1), int(2)])], "[1 2]"),
+            (
+                "%q",
+                vec![list(ElemType::String, &[s("a"), s("b")])],
+                "[\"a\" \"b\"]",
+            ),
+            (
+                "%x",
+                vec![list(ElemType::String, &[s("hi"), s("yo")])],
+                "[6869 796f]",
+            ),
+            (
+                "%5d|",
+                vec![list(ElemType::Int, &[int(1), int(2)])],
+                "[    1     2]|",
+            ),
+            (
+                "%5v|",
+                vec![list(ElemType::Any, &[Value::Nil, int(1)])],
+                "[<nil>     1]|",
+            ),
+            (
+                "%d",
+                vec![list(ElemType::Any, &[s("a"), int(1), Value::Nil])],
+                "[%!d(string=a) 1 <nil>]",
+            ),
+            (
+                "%s",
+                vec![list(ElemType::Any, &[s("a"), int(1), Value::Nil])],
+                "[a %!s(int=1) <nil>]",
+            ),
+            ("%t", vec![list(ElemType::Int, &[int(1)])], "[%!t(int=1)]"),
+            ("%#v", vec![list(ElemType::String, &[])], "[]string{}"),
+            (
+                "%#v",
+                vec![list(ElemType::Int, &[int(1), int(2)])],
+                "[]int{1, 2}",
+            ),
+            ("%#v", vec![s("a\"b")], "\"a\\\"b\""),
+            ("%#v", vec![int(42)], "42"),
+            ("%#v", vec![Value::Nil], "<nil>"),
+            ("%+v", vec![list(ElemType::Any, &[int(1), s("a")])], "[1 a]"),
+            ("%v", vec![list(ElemType::Any, &[])], "[]"),
+            (
+                "%v",
+                vec![list(ElemType::Any, &[list(ElemType::Int, &[])])],
+                "[[]]",
+            ),
+            (
+                "%v",
+                vec![list(
+                    ElemType::Any,
+                    &[list(ElemType::Any, &[list(ElemType::Any, &[])])],
+                )],
+                "[[[]]]",
+            ),
+            (
+                "%s",
+                vec![s("\u{65e5}\u{672c}\u{8a9e}")],
+                "\u{65e5}\u{672c}\u{8a9e}",
+            ),
+            (
+                "%.2s",
+                vec![s("\u{65e5}\u{672c}\u{8a9e}")],
+                "\u{65e5}\u{672c}",
+            ),
+            (
+                "%5s|",
+                vec![s("\u{65e5}\u{672c}\u{8a9e}")],
+                "  \u{65e5}\u{672c}\u{8a9e}|",
+            ),
+            (
+                "%q",
+                vec![s(
+                    "\u{0}\u{7}\u{8}\u{c}\n\u{d}\t\u{b}\\\"\u{7f}\u{a0}\u{200b}\u{1f600}\u{feff}\u{2028}",
+                )],
+                "\"\\x00\\a\\b\\f\\n\\r\\t\\v\\\\\\\"\\x7f\\u00a0\\u200b\u{1f600}\\ufeff\\u2028\"",
+            ),
+            ("%#q", vec![s("\ttab")], "`\ttab`"),
+            ("%#q", vec![s("\u{feff}")], "\"\\ufeff\""),
+            ("%#q", vec![s("\u{7f}")], "\"\\x7f\""),
+            (
+                "%d",
+                vec![Value::Int64(-9223372036854775808)],
+                "-9223372036854775808",
+            ),
+            (
+                "%x",
+                vec![Value::Int64(-9223372036854775808)],
+                "-8000000000000000",
+            ),
+            ("%b", vec![int(-5)], "-101"),
+            ("%#o", vec![int(0)], "0"),
+            ("%#x", vec![int(0)], "0x0"),
+            ("%#08x", vec![int(255)], "0x000000ff"),
+            ("% x", vec![int(255)], " ff"),
+            (
+                "% x",
+                vec![list(ElemType::Int, &[int(1), int(2)])],
+                "[ 1  2]",
+            ),
+            ("%x", vec![float(1.5)], "0x1.8p+00"),
+            ("%b", vec![float(1.0)], "4503599627370496p-52"),
+            ("%b", vec![float(0.0)], "0p-1074"),
+            ("%10.3v|", vec![float(3.14159)], "      3.14|"),
+            ("%+v", vec![float(3.5)], "3.5"),
+            ("%+v", vec![int(3)], "3"),
+            ("%d", vec![Value::Bool(true)], "%!d(bool=true)"),
+            ("%d", vec![float(1.5)], "%!d(float64=1.5)"),
+            ("%s", vec![float(1.5)], "%!s(float64=1.5)"),
+            ("%q", vec![float(1.5)], "%!q(float64=1.5)"),
+            ("%x", vec![Value::Bool(true)], "%!x(bool=true)"),
+            ("%c", vec![s("x")], "%!c(string=x)"),
+            ("%e", vec![int(1)], "%!e(int=1)"),
+            ("%*d", vec![int(1000001), int(1)], "%!(BADWIDTH)1"),
+            ("%*d", vec![Value::Int64(3), int(1)], "  1"),
+            ("%*d", vec![float(1.5), int(1)], "%!(BADWIDTH)1"),
+            ("%*d", vec![Value::Nil, int(1)], "%!(BADWIDTH)1"),
+            (
+                "%[1]*.[2]*f",
+                vec![float(12.0), int(2), int(6)],
+                "%!(BADWIDTH)%!f(int=06)",
+            ),
+            ("%v", vec![s("%d")], "%d"),
+            (
+                "%s",
+                vec![list(
+                    ElemType::Any,
+                    &[
+                        list(ElemType::String, &[s("a")]),
+                        list(ElemType::Int, &[int(1)]),
+                    ],
+                )],
+                "[[a] [%!s(int=1)]]",
+            ),
+            (
+                "%q",
+                vec![list(ElemType::Any, &[int(1), s("a"), int(120)])],
+                "['\\x01' \"a\" 'x']",
+            ),
+            (
+                "%x",
+                vec![list(ElemType::Any, &[s("ab"), int(255)])],
+                "[6162 ff]",
+            ),
+            (
+                "%v",
+                vec![list(
+                    ElemType::Any,
+                    &[float(f64::NAN), float(f64::NEG_INFINITY), float(1e+21)],
+                )],
+                "[NaN -Inf 1e+21]",
+            ),
+            (
+                "%s",
+                vec![list(ElemType::String, &[s("\u{1f600}")]), Value::Bool(true)],
+                "[\u{1f600}]%!(EXTRA bool=true)",
+            ),
+        ];
+        for (format, args, want) in &cases {
+            assert_eq!(
+                &sprintf(format, args),
+                want,
+                "Sprintf({format:?}, {args:?})"
+            );
+        }
+    }
+
+    #[test]
+    fn sprint_spaces_only_between_non_strings() {
+        let args = [
+            s("a"),
+            s("b"),
+            int(1),
+            int(2),
+            s("c"),
+            float(3.5),
+            Value::Bool(true),
+            Value::Nil,
+        ];
+        assert_eq!(sprint(&args), "ab1 2c3.5 true <nil>");
+        assert_eq!(sprint(&[]), "");
+        assert_eq!(sprintln(&[s("a"), s("b"), int(1)]), "a b 1\n");
+        assert_eq!(sprintln(&[]), "\n");
+    }
+
+    #[test]
+    fn format_value_is_percent_v() {
+        assert_eq!(format_value(&Value::Nil), "<nil>");
+        assert_eq!(format_value(&float(1e6)), "1e+06");
+        assert_eq!(format_value(&float(123456.0)), "123456");
+        assert_eq!(format_value(&float(0.1 + 0.2)), "0.30000000000000004");
+        let l = list(
+            ElemType::Any,
+            &[int(1), s("a"), list(ElemType::String, &[s("x y")])],
+        );
+        assert_eq!(format_value(&l), "[1 a [x y]]");
+    }
+
+    #[test]
+    fn quote_matches_strconv() {
+        assert_eq!(quote("darwinia"), "\"darwinia\"");
+        assert_eq!(
+            quote("[KUBE-VALI] Development 02"),
+            "\"[KUBE-VALI] Development 02\""
+        );
+        assert_eq!(quote("a\"b\\c\n\t\x01\u{7f}"), r#""a\"b\\c\n\t\x01\x7f""#);
+        assert_eq!(quote("héllo 日本 😀"), "\"héllo 日本 😀\"");
+        assert_eq!(
+            quote("\u{a0}\u{200b}\u{feff}\u{e0001}"),
+            r#""\u00a0\u200b\ufeff\U000e0001""#
+        );
+        assert_eq!(quote_to_ascii("é😀"), r#""\u00e9\U0001f600""#);
+    }
+
+    /// Go refuses width numbers of eight or more digits, which bounds how
+    /// much one verb can allocate.
+    #[test]
+    fn huge_widths_stay_bounded() {
+        assert_eq!(sprintf("%1000000d", &[int(1)]).len(), 1_000_000);
+        assert_eq!(
+            sprintf("%99999999d", &[int(1)]),
+            "%!(NOVERB)%!(EXTRA int=1)"
+        );
+        assert_eq!(
+            sprintf("%.99999999f", &[float(1.0)]),
+            "%!(NOVERB)%!(EXTRA float64=1)"
+        );
+        assert_eq!(sprintf("%*d", &[int(1_000_001), int(1)]), "%!(BADWIDTH)1");
+        assert_eq!(sprintf("%.*d", &[int(-1_000_001), int(1)]), "%!(BADPREC)1");
+        assert_eq!(sprintf("%[99999999]d", &[int(1)]), "%!d(BADINDEX)");
+    }
+
+    #[test]
+    fn output_stops_at_max_output() {
+        let many: Vec<Value> = (0..1000).map(int).collect();
+        let out = sprintf("%9999999v", &[list(ElemType::Int, &many)]);
+        assert_eq!(out.len(), MAX_OUTPUT);
+        assert!(out.starts_with("[      "));
+        let out = sprintf(&"%.9999999d".repeat(100), &many[..100]);
+        assert!(out.len() <= MAX_OUTPUT);
+        // Cut on a rune boundary.
+        let wide = s(&"é".repeat(3_000_000));
+        let out = sprintf("%s", &[wide]);
+        assert!(out.len() <= MAX_OUTPUT && out.len() >= MAX_OUTPUT - 1);
+        assert_eq!(
+            sprint(&[s(&"x".repeat(MAX_OUTPUT)), int(1)]).len(),
+            MAX_OUTPUT
+        );
+    }
+
+    #[test]
+    fn exact_float_digits() {
+        // 2^-1074 has 751 significant digits.
+        let tiny = sprintf("%.1074f", &[float(5e-324)]);
+        assert!(tiny.starts_with("0.000"), "{tiny}");
+        assert!(tiny.ends_with("4940656458412465441765687928682213723650598026143247644255856825006755072702087518652998363616359923797965646954457177309266567103559397963987747960107818781263007131903114045278458171678489821036887186360569987307230500063874091535649843873124733972731696151400317153853980741262385655911710266585566867681870395603106249319452715914924553293054565444011274801297099995419319894090804165633245247571478690147267801593552386115501348035264934720193790268107107491703332226844753335720832431936092382893458368060106011506169809753078342277318329247904982524730776375927247874656084778203734469699533647017972677717585125660551199131504891101451037862738167250955837389733598993664809941164205702637090279242767544565229087538682506419718265533447265625"));
+        assert_eq!(sprintf("%f", &[float(1e300)]).len(), 301 + 7);
+        assert_eq!(sprintf("%.3e", &[float(f64::MAX)]), "1.798e+308");
+    }
+
+    /// A small deterministic generator, so a failure can be replayed.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn arbitrary_formats_never_panic() {
+        const PIECES: &[&str] = &[
+            "%",
+            "%",
+            "%",
+            "#",
+            "0",
+            "+",
+            "-",
+            " ",
+            "*",
+            ".",
+            "[",
+            "]",
+            "1",
+            "2",
+            "9",
+            "99",
+            "[1]",
+            "[2]",
+            "[0]",
+            "[9999999999]",
+            "d",
+            "s",
+            "v",
+            "q",
+            "x",
+            "X",
+            "o",
+            "O",
+            "b",
+            "c",
+            "t",
+            "e",
+            "E",
+            "f",
+            "F",
+            "g",
+            "G",
+            "U",
+            "T",
+            "p",
+            "z",
+            "w",
+            "é",
+            "😀",
+            "\u{0}",
+            "a",
+            "\n",
+            "%%",
+            "1000",
+            ".1000",
+        ];
+        let values = [
+            Value::Nil,
+            Value::Bool(true),
+            int(0),
+            int(-1),
+            int(i64::MIN),
+            int(i64::MAX),
+            int(0x10FFFF + 1),
+            int(0xD800),
+            Value::Int64(-7),
+            float(f64::NAN),
+            float(-0.0),
+            float(f64::MIN_POSITIVE),
+            float(5e-324),
+            float(-f64::MAX),
+            float(f64::NEG_INFINITY),
+            s(""),
+            s("é\u{0}`\u{feff}"),
+            list(ElemType::Any, &[Value::Nil, list(ElemType::Int, &[int(1)])]),
+            list(ElemType::String, &[s("a b")]),
+            list(ElemType::Int, &[]),
+        ];
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..20_000 {
+            let mut format = String::new();
+            for _ in 0..rng.below(12) {
+                format.push_str(PIECES[rng.below(PIECES.len())]);
+            }
+            let args: Vec<Value> = (0..rng.below(4))
+                .map(|_| values[rng.below(values.len())].clone())
+                .collect();
+            let out = sprintf(&format, &args);
+            // Widths here have at most 4 digits: nothing should balloon.
+            assert!(
+                out.len() < 200_000,
+                "{format:?} {args:?} printed {} bytes",
+                out.len()
+            );
+        }
     }
 }
