@@ -434,8 +434,11 @@ fn report(target: &Target, delivery: Delivery, problem: &mut Option<Problem>) {
                 } else {
                     String::new()
                 };
+                // A proxy's error page may quote the URL, and so the ID.
                 let said = match reply.as_ref().map(|r| r.text.as_str()) {
-                    Some(text) if !text.is_empty() => format!(" ({text:?})"),
+                    Some(text) if !text.is_empty() => {
+                        format!(" ({:?})", text.replace(&target.check_id, &shown))
+                    }
                     _ => String::new(),
                 };
                 log::warn!(
