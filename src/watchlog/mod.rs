@@ -11,7 +11,7 @@ pub mod body;
 pub mod ping;
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::config;
@@ -25,11 +25,14 @@ use self::ping::{Client, Problem, Reply, Verdict};
 /// it has been stopped.
 const FIRST_MATCH_POLL: Duration = Duration::from_millis(200);
 
+/// Settings are capped here so that adding them to an `Instant` can never
+/// overflow; nobody waits ten years for a ping.
+const LONGEST: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
 /// Pings a Healthchecks check from the heartbeat, on a thread of its own.
 pub struct Pinger {
     shared: Arc<Shared>,
     heartbeat: Arc<Heartbeat>,
-    thread: Option<JoinHandle<()>>,
 }
 
 /// Where and how to ping; replaced as a whole by [`Pinger::update`].
@@ -64,10 +67,13 @@ impl Target {
             base_url: settings.ping_base_url.clone(),
             // Config validation guarantees a threshold when watchlog is on;
             // should it ever be missing, a stale heartbeat must still show.
-            threshold: settings.last_threshold.unwrap_or(settings.ping_interval),
-            interval: settings.ping_interval,
-            timeout: settings.ping_timeout,
-            client: Client::new(settings.ping_timeout),
+            threshold: settings
+                .last_threshold
+                .unwrap_or(settings.ping_interval)
+                .min(LONGEST),
+            interval: settings.ping_interval.min(LONGEST),
+            timeout: settings.ping_timeout.min(LONGEST),
+            client: Client::new(settings.ping_timeout.min(LONGEST)),
         }
     }
 
@@ -195,27 +201,21 @@ impl Pinger {
             }),
             changed: Condvar::new(),
         });
-        let thread = {
+        let ticker = {
             let shared = Arc::clone(&shared);
             let heartbeat = Arc::clone(&heartbeat);
+            // Detached: it ends by itself once stopped, and must never make
+            // whoever stops it wait for a hanging request.
             thread::Builder::new()
                 .name("watchlog".to_owned())
                 .spawn(move || tick(&shared, &heartbeat))
         };
-        let thread = match thread {
-            Ok(handle) => Some(handle),
-            Err(e) => {
-                log::error!(
-                    "watchlog: cannot start the pinger thread: {e}; no health pings will be sent"
-                );
-                None
-            }
-        };
-        Pinger {
-            shared,
-            heartbeat,
-            thread,
+        if let Err(e) = ticker {
+            log::error!(
+                "watchlog: cannot start the pinger thread: {e}; no health pings will be sent"
+            );
         }
+        Pinger { shared, heartbeat }
     }
 
     /// Applies settings changed by a config reload that kept the node
@@ -263,21 +263,7 @@ impl Pinger {
                 return;
             }
             attempt += 1;
-            let verdict = match target.client.post(&url, &body, deadline - now) {
-                Ok(reply) => {
-                    log::debug!(
-                        "watchlog: POST {url}: HTTP {} {:?}",
-                        reply.status,
-                        reply.text
-                    );
-                    (ping::classify_status(reply.status), Some(reply))
-                }
-                Err(e) => {
-                    log::debug!("watchlog: POST {url}: {e}");
-                    (ping::classify_error(&e), None)
-                }
-            };
-            match verdict {
+            match post(&target, &url, &body, deadline - now) {
                 (Verdict::Delivered, _) => {
                     log::info!(
                         "watchlog: check {shown}: reported the node's exit with a /fail ping"
@@ -305,9 +291,8 @@ impl Pinger {
     /// A planned stop: no `/fail` ping. Returns at once; a request already
     /// in flight finishes (within `pingTimeout`) in the background and
     /// nothing is sent after it.
-    pub fn stop(mut self) {
+    pub fn stop(self) {
         self.shared.stop();
-        self.thread.take();
     }
 }
 
@@ -378,22 +363,8 @@ fn deliver(shared: &Shared, target: &Target, fail: bool, body: &str) -> Delivery
         if !shared.begin_attempt() {
             return Delivery::Abandoned;
         }
-        let result = target.client.post(&url, body, target.timeout);
+        let (verdict, reply) = post(target, &url, body, target.timeout);
         shared.end_attempt();
-        let (verdict, reply) = match result {
-            Ok(reply) => {
-                log::debug!(
-                    "watchlog: POST {url}: HTTP {} {:?}",
-                    reply.status,
-                    reply.text
-                );
-                (ping::classify_status(reply.status), Some(reply))
-            }
-            Err(e) => {
-                log::debug!("watchlog: POST {url}: {e}");
-                (ping::classify_error(&e), None)
-            }
-        };
         match verdict {
             Verdict::Delivered => return Delivery::Delivered,
             Verdict::Retry(_) if attempt < ping::ATTEMPTS => {
@@ -411,6 +382,24 @@ fn deliver(shared: &Shared, target: &Target, fail: bool, body: &str) -> Delivery
         }
     }
     Delivery::Abandoned // unreachable: the last attempt always returns
+}
+
+/// One attempt, judged. The full URL is logged at debug only.
+fn post(target: &Target, url: &str, body: &str, timeout: Duration) -> (Verdict, Option<Reply>) {
+    match target.client.post(url, body, timeout) {
+        Ok(reply) => {
+            log::debug!(
+                "watchlog: POST {url}: HTTP {} {:?}",
+                reply.status,
+                reply.text
+            );
+            (ping::classify_status(reply.status), Some(reply))
+        }
+        Err(e) => {
+            log::debug!("watchlog: POST {url}: {e}");
+            (ping::classify_error(&e), None)
+        }
+    }
 }
 
 /// Logs a failed ping once per change of problem, and the recovery.
