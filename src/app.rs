@@ -9,8 +9,7 @@ use crate::cli::{self, Command, RunOptions};
 use crate::config::{self, Config, ConfigError, Source};
 use crate::heartbeat::Heartbeat;
 use crate::kube::{self, KubeError};
-use crate::logpipe;
-use crate::supervisor::{NodeExit, NodeSpec, SpawnError, Supervisor};
+use crate::supervisor::{self, NodeExit, NodeSpec, Supervisor};
 use crate::template::gofmt;
 use crate::watchlog::Pinger;
 use crate::{logging, quote};
@@ -25,8 +24,8 @@ pub const EXIT_FAILURE: i32 = 1;
 pub enum AppError {
     Config(ConfigError),
     Kube(KubeError),
+    /// Signal handling could not be set up.
     Signals(std::io::Error),
-    Spawn(SpawnError),
 }
 
 impl AppError {
@@ -34,7 +33,6 @@ impl AppError {
         match self {
             AppError::Config(_) => EXIT_USAGE,
             AppError::Kube(_) | AppError::Signals(_) => EXIT_FAILURE,
-            AppError::Spawn(e) => e.exit_code(),
         }
     }
 }
@@ -45,7 +43,6 @@ impl fmt::Display for AppError {
             AppError::Config(e) => e.fmt(f),
             AppError::Kube(e) => write!(f, "nodeService: {e}"),
             AppError::Signals(e) => write!(f, "cannot set up signal handling: {e}"),
-            AppError::Spawn(e) => e.fmt(f),
         }
     }
 }
@@ -91,6 +88,8 @@ pub fn main() -> i32 {
 }
 
 fn run(options: &RunOptions) -> Result<i32, AppError> {
+    // Before anything slow, so that a SIGTERM arriving while the config is
+    // rendered (or Kubernetes is asked) is kept rather than lost.
     let mut supervisor = Supervisor::install().map_err(AppError::Signals)?;
     let (config, source) = config::load(&options.config)?;
     logging::apply(&config.logging);
@@ -100,47 +99,51 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
         println!("{}", quote::shell_line(&plan.argv));
         return Ok(0);
     }
-    let watchlog = &config.watchlog;
-    let heartbeat = watchlog
+    let heartbeat = config
+        .watchlog
         .enabled
-        .then(|| Arc::new(Heartbeat::new(watchlog.keyword.as_bytes())));
-    let pinger = match (&heartbeat, plan.healthcheck_id.clone()) {
-        (Some(heartbeat), Some(check_id)) => {
-            Some(Pinger::start(watchlog, check_id, Arc::clone(heartbeat)))
-        }
-        _ => None,
-    };
+        .then(|| Arc::new(Heartbeat::new(config.watchlog.keyword.as_bytes())));
+    // plan.healthcheck_id is set exactly when watchlog is enabled.
+    let pinger = heartbeat
+        .as_ref()
+        .zip(plan.healthcheck_id)
+        .map(|(heartbeat, check_id)| {
+            Pinger::start(&config.watchlog, check_id, Arc::clone(heartbeat))
+        });
     let spec = NodeSpec {
-        argv: plan.argv.clone(),
-        stdout: stream(config.node_stdout),
-        stderr: stream(config.node_stderr),
+        argv: plan.argv,
+        stdout: config.node_stdout,
+        stderr: config.node_stderr,
         heartbeat,
     };
-    let exit = supervisor.run(&spec).map_err(AppError::Spawn)?;
-    if let Some(pinger) = pinger {
-        if exit.stopped_by_us {
-            pinger.stop();
-        } else {
-            pinger.node_exited(&exit_headline(&exit));
+    match supervisor.run(&spec) {
+        Ok(exit) => {
+            log::info!("node ended: {exit}");
+            if let Some(pinger) = pinger {
+                // A stop kubevali passed on (SIGTERM to the pod) is planned;
+                // any other end of the node is an outage to report.
+                if exit.stopped_by_us {
+                    pinger.stop();
+                } else {
+                    pinger.node_exited(&exit_headline(&exit));
+                }
+            }
+            Ok(exit.code)
+        }
+        Err(e) => {
+            log::error!("{e}");
+            if let Some(pinger) = pinger {
+                pinger.node_exited(&format!("node could not be started: {e}"));
+            }
+            Ok(e.exit_code())
         }
     }
-    Ok(exit.code)
 }
 
-fn stream(stream: config::Stream) -> logpipe::Stream {
-    match stream {
-        config::Stream::Stdout => logpipe::Stream::Stdout,
-        config::Stream::Stderr => logpipe::Stream::Stderr,
-    }
-}
-
-/// The first line of the final `/fail` ping.
+/// The first line of the final `/fail` ping's body.
 fn exit_headline(exit: &NodeExit) -> String {
     match exit.signal {
-        Some(signal) => format!(
-            "node was killed by {}",
-            crate::supervisor::signal_name(signal)
-        ),
+        Some(signal) => format!("node was killed by {}", supervisor::signal_name(signal)),
         None => format!("node exited with status {}", exit.code),
     }
 }

@@ -35,14 +35,7 @@ use memchr::memmem::Finder;
 
 use crate::heartbeat::{Heartbeat, MAX_KEPT_LINE};
 
-/// One of kubevali's two output streams.
-// Stays here until src/config.rs defines `config::Stream`; then this becomes
-// a re-export of that.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Stream {
-    Stdout,
-    Stderr,
-}
+pub use crate::config::Stream;
 
 /// Bytes per `read(2)`. 64 KiB did best in `make bench` (see
 /// docs/performance.md): larger chunks only cost cache misses, smaller ones
@@ -440,7 +433,11 @@ impl Pump {
     }
 
     fn is_finished(&self) -> bool {
-        *self.shared.finished.lock().unwrap_or_else(|e| e.into_inner())
+        *self
+            .shared
+            .finished
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -473,7 +470,11 @@ pub fn drain_all(pumps: &[Pump], linger: Duration, stall: Duration) -> Vec<Drain
         let wait = deadline
             .saturating_duration_since(now)
             .min(Duration::from_millis(20));
-        let finished = pump.shared.finished.lock().unwrap_or_else(|e| e.into_inner());
+        let finished = pump
+            .shared
+            .finished
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if !*finished {
             drop(
                 pump.shared

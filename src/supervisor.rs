@@ -48,11 +48,13 @@ use std::os::fd::AsFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
 pub use signals::{
-    FORWARDED, forwarded, is_stop_request, name as signal_name, parse as parse_signal,
+    FORWARDED, STOP_REQUESTS, forwarded, is_stop_request, name as signal_name,
+    parse as parse_signal,
 };
 pub use spawn::{DEFAULT_PATH, SpawnError, resolve};
 
@@ -156,6 +158,9 @@ pub struct Supervisor {
     backlog: VecDeque<Event>,
     /// A stop request that arrived while no node was running.
     pending_stop: Option<i32>,
+    /// Set by the signal handler itself to the latest stop request since
+    /// the last spawn: unlike the channel, it cannot lag behind the signal.
+    early_stop: Arc<AtomicUsize>,
     /// The node being supervised, until `finish`.
     node_pid: Option<i32>,
     /// Its wait status, once reaped.
@@ -175,6 +180,14 @@ impl Supervisor {
 
         let mut wanted = forwarded();
         wanted.push(libc::SIGCHLD);
+        // A parent may have left some of them blocked; blocked in every
+        // thread, they would never be delivered. Threads started from here
+        // on inherit this mask.
+        unblock(&wanted)?;
+        let early_stop = Arc::new(AtomicUsize::new(0));
+        for &signal in STOP_REQUESTS {
+            signal_hook::flag::register_usize(signal, Arc::clone(&early_stop), signal as usize)?;
+        }
         let mut incoming = signal_hook::iterator::Signals::new(&wanted)?;
         let (sender, events) = mpsc::channel();
         let thread_sender = sender.clone();
@@ -206,6 +219,7 @@ impl Supervisor {
             sender,
             backlog: VecDeque::new(),
             pending_stop: None,
+            early_stop,
             node_pid: None,
             node_status: None,
             node_exit_reported: false,
@@ -236,6 +250,15 @@ impl Supervisor {
                 other => self.backlog.push_back(other),
             }
         }
+        if self.pending_stop.is_none() && self.node_pid.is_none() {
+            // The handler has run, but the signal thread may not have
+            // passed the signal on yet.
+            let signal = self.early_stop.load(Ordering::SeqCst) as i32;
+            if signal != 0 {
+                log::info!("received {} before the node started", signal_name(signal));
+                self.pending_stop = Some(signal);
+            }
+        }
         self.pending_stop
     }
 
@@ -256,6 +279,8 @@ impl Supervisor {
             .args(&spec.argv[1..])
             .stdin(Stdio::inherit())
             .process_group(0);
+        // SAFETY: reset_in_child only makes async-signal-safe system calls.
+        unsafe { cmd.pre_exec(signals::reset_in_child) };
 
         let mut pumps = Vec::new();
         match &spec.heartbeat {
@@ -289,6 +314,8 @@ impl Supervisor {
             }
         }
 
+        // From here on, stop requests reach the node through the channel.
+        self.early_stop.store(0, Ordering::SeqCst);
         let child = cmd
             .spawn()
             .map_err(|err| spawn::classify(command, &program, err))?;
@@ -474,6 +501,21 @@ impl Supervisor {
             }
             // 0: children remain but none has ended; ECHILD: none at all.
             return;
+        }
+    }
+}
+
+fn unblock(signals: &[i32]) -> io::Result<()> {
+    // SAFETY: sigset_t is plain data, initialised by sigemptyset.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for &signal in signals {
+            libc::sigaddset(&mut set, signal);
+        }
+        match libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut()) {
+            0 => Ok(()),
+            err => Err(io::Error::from_raw_os_error(err)),
         }
     }
 }

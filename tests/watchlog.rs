@@ -367,20 +367,30 @@ mod binary {
 
     /// Starts kubevali as replica 1 with `node_script` as the node
     /// (`sh <script>`), pinging `server` every second with lastThreshold 2s.
-    pub fn start(name: &str, node_script: &str, server: &Recorder, extra: &str) -> Run {
+    pub fn start(name: &str, node_script: &str, server: &Recorder) -> Run {
+        let dir = temp_dir(name);
+        let script = dir.join("node.sh");
+        std::fs::write(&script, node_script).expect("write node script");
+        start_command(dir, &format!("[sh, {script:?}]"), server)
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
         let dir =
             std::env::temp_dir().join(format!("kubevali-watchlog-{}-{name}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        let script = dir.join("node.sh");
-        std::fs::write(&script, node_script).expect("write node script");
+        dir
+    }
+
+    /// Like [`start`] with `command` (YAML) as nodeTemplate.command.
+    fn start_command(dir: PathBuf, command: &str, server: &Recorder) -> Run {
         let config = dir.join("kubevali.yaml");
         std::fs::write(
             &config,
             format!(
-                "nodeTemplate:\n  index: '1'\n  command: [sh, {script:?}]\n\
+                "nodeTemplate:\n  index: '1'\n  command: {command}\n\
                  watchlog:\n  enabled: true\n  keyword: Prepared block\n  lastThreshold: 2s\n  \
                  healthcheckIDs: [{FIRST_ID}, {SECOND_ID}]\n  pingBaseURL: {}\n  \
-                 pingInterval: 1s\n  pingTimeout: 2s\n{extra}",
+                 pingInterval: 1s\n  pingTimeout: 2s\n",
                 server.url()
             ),
         )
@@ -508,7 +518,6 @@ mod binary {
             "replica",
             "echo starting\nsleep 2\necho 'INFO Prepared block for proposing at #1'\nexec sleep 60\n",
             &server,
-            "",
         );
         let lines = run.stdout_lines();
         wait_for_line(&lines, "starting");
@@ -562,7 +571,6 @@ mod binary {
             "stale",
             "echo 'Prepared block #1'\nsleep 4\necho 'Prepared block #2'\nexec sleep 60\n",
             &server,
-            "",
         );
         let lines = run.stdout_lines();
         let fail = fail_path(SECOND_ID);
@@ -604,7 +612,6 @@ mod binary {
             "exit",
             "echo 'Prepared block #7'\nsleep 1\nexit 3\n",
             &server,
-            "",
         );
         let _lines = run.stdout_lines();
         let status = run.wait();
@@ -642,7 +649,6 @@ mod binary {
                 String::from_utf8_lossy(&LINE[..LINE.len() - 1])
             ),
             &server,
-            "",
         );
         let started = Instant::now();
         let mut stdout = run.child.stdout.take().expect("stdout");
@@ -683,7 +689,6 @@ mod binary {
             "split",
             "printf 'INFO Prep'\nsleep 0.5\nprintf 'ared block #1\\n'\nexec sleep 60\n",
             &server,
-            "",
         );
         let _lines = run.stdout_lines();
         let requests = server.wait_for(1, PATIENCE);
@@ -705,7 +710,6 @@ mod binary {
             "invalid-utf8",
             "printf '\\377\\376 Prepared block \\303\\n'\nexec sleep 60\n",
             &server,
-            "",
         );
         let _lines = run.stdout_lines();
         let requests = server.wait_for(1, PATIENCE);
@@ -731,7 +735,6 @@ mod binary {
             "huge",
             "printf 'Prepared block '\nhead -c 1048576 /dev/zero | tr '\\0' '\\342'\necho\nexec sleep 60\n",
             &server,
-            "",
         );
         let _lines = run.stdout_lines();
         let requests = server.wait_for(1, PATIENCE);
@@ -750,7 +753,6 @@ mod binary {
             "not-found",
             "echo 'Prepared block'\nexec sleep 60\n",
             &server,
-            "",
         );
         let _lines = run.stdout_lines();
         let requests = server.wait_for(4, PATIENCE);
@@ -763,6 +765,26 @@ mod binary {
             .filter(|l| l.contains("WARN") && l.contains("HTTP 404"))
             .count();
         assert_eq!(warnings, 1, "{log}");
+    }
+
+    #[test]
+    fn a_node_that_cannot_start_is_reported_with_a_fail() {
+        let server = Recorder::start();
+        let dir = temp_dir("no-such-node");
+        let missing = dir.join("no-such-node");
+        let mut run = start_command(dir, &format!("[{missing:?}]"), &server);
+        let _lines = run.stdout_lines();
+        let status = run.wait();
+        assert_ne!(status.code(), Some(0));
+        let requests = server.requests();
+        assert_eq!(
+            paths(&requests),
+            [fail_path(SECOND_ID)],
+            "log:\n{}",
+            run.log()
+        );
+        let body = requests[0].body_text();
+        assert!(body.starts_with("node could not be started: "), "{body}");
     }
 }
 

@@ -45,10 +45,64 @@ pub fn forwarded() -> Vec<i32> {
 /// node has started makes kubevali exit instead of starting it, and one
 /// forwarded to the node marks its exit as requested (no failure ping).
 pub fn is_stop_request(signal: i32) -> bool {
-    matches!(
-        signal,
-        libc::SIGTERM | libc::SIGINT | libc::SIGHUP | libc::SIGQUIT | libc::SIGPWR
-    )
+    STOP_REQUESTS.contains(&signal)
+}
+
+/// See [`is_stop_request`].
+pub const STOP_REQUESTS: &[i32] = &[
+    libc::SIGTERM,
+    libc::SIGINT,
+    libc::SIGHUP,
+    libc::SIGQUIT,
+    libc::SIGPWR,
+];
+
+/// Highest signal number of the kernel's signal set (x86-64, arm64).
+const KERNEL_SIGMAX: i32 = 64;
+
+/// In the child, between fork and exec: every disposition back to the
+/// default and nothing blocked. Raw syscalls, because the C library's
+/// wrappers refuse its own reserved signals (glibc's posix_spawn leaves
+/// SIGCANCEL and SIGSETXID ignored in the child; the node should not
+/// inherit that either).
+///
+/// Only async-signal-safe system calls.
+pub fn reset_in_child() -> std::io::Result<()> {
+    // The kernel's struct sigaction, all zero: SIG_DFL, no flags, empty
+    // mask; big enough for every layout of it.
+    let default_action = [0u64; 4];
+    let empty_set: u64 = 0;
+    let set_size = std::mem::size_of::<u64>();
+    for signal in 1..=KERNEL_SIGMAX {
+        if signal == libc::SIGKILL || signal == libc::SIGSTOP {
+            continue;
+        }
+        // SAFETY: valid pointers to plain data; the old action is not asked for.
+        unsafe {
+            libc::syscall(
+                libc::SYS_rt_sigaction,
+                signal,
+                default_action.as_ptr(),
+                std::ptr::null_mut::<u64>(),
+                set_size,
+            )
+        };
+    }
+    // SAFETY: as above.
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_rt_sigprocmask,
+            libc::SIG_SETMASK,
+            &empty_set as *const u64,
+            std::ptr::null_mut::<u64>(),
+            set_size,
+        )
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 /// "SIGTERM", "SIGRTMIN+2", or "signal 99".
