@@ -9,8 +9,9 @@ use crate::cli::{self, Command, RunOptions};
 use crate::config::{self, Config, ConfigError, Source};
 use crate::heartbeat::Heartbeat;
 use crate::kube::{self, KubeError};
-use crate::supervisor::{NodeSpec, Supervisor};
+use crate::supervisor::{self, NodeExit, NodeSpec, Supervisor};
 use crate::template::gofmt;
+use crate::watchlog::Pinger;
 use crate::{logging, quote};
 
 /// Exit code for usage, config and template errors.
@@ -102,6 +103,13 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
         .watchlog
         .enabled
         .then(|| Arc::new(Heartbeat::new(config.watchlog.keyword.as_bytes())));
+    // plan.healthcheck_id is set exactly when watchlog is enabled.
+    let pinger = heartbeat
+        .as_ref()
+        .zip(plan.healthcheck_id)
+        .map(|(heartbeat, check_id)| {
+            Pinger::start(&config.watchlog, check_id, Arc::clone(heartbeat))
+        });
     let spec = NodeSpec {
         argv: plan.argv,
         stdout: config.node_stdout,
@@ -111,12 +119,32 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
     match supervisor.run(&spec) {
         Ok(exit) => {
             log::info!("node ended: {exit}");
+            if let Some(pinger) = pinger {
+                // A stop kubevali passed on (SIGTERM to the pod) is planned;
+                // any other end of the node is an outage to report.
+                if exit.stopped_by_us {
+                    pinger.stop();
+                } else {
+                    pinger.node_exited(&exit_headline(&exit));
+                }
+            }
             Ok(exit.code)
         }
         Err(e) => {
             log::error!("{e}");
+            if let Some(pinger) = pinger {
+                pinger.node_exited(&format!("node could not be started: {e}"));
+            }
             Ok(e.exit_code())
         }
+    }
+}
+
+/// The first line of the final `/fail` ping's body.
+fn exit_headline(exit: &NodeExit) -> String {
+    match exit.signal {
+        Some(signal) => format!("node was killed by {}", supervisor::signal_name(signal)),
+        None => format!("node exited with status {}", exit.code),
     }
 }
 
