@@ -22,8 +22,10 @@ lint:
 unit:
 	$(CARGO) test --all-targets --locked
 
-bench:
-	@echo "no benchmarks yet"
+# Log pass-through against cat, and the zero-copy path against the producer
+# alone (1 GiB, alternating pairs; see docs/performance.md). Not a test.
+bench: build
+	python3 tests/bench/bench.py --bin $(BIN)
 
 # --- Shipping: static binary, image, manifests, container end-to-end test ---
 MUSL_TARGET := x86_64-unknown-linux-musl

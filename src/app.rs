@@ -2,12 +2,16 @@
 //! exit code here; nothing below decides how kubevali exits.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::argv::{Plan, Renderer};
 use crate::cli::{self, Command, RunOptions};
 use crate::config::{self, Config, ConfigError, Source};
+use crate::heartbeat::Heartbeat;
 use crate::kube::{self, KubeError};
+use crate::supervisor::{self, NodeExit, NodeSpec, Supervisor};
 use crate::template::gofmt;
+use crate::watchlog::Pinger;
 use crate::{logging, quote};
 
 /// Exit code for usage, config and template errors.
@@ -20,13 +24,15 @@ pub const EXIT_FAILURE: i32 = 1;
 pub enum AppError {
     Config(ConfigError),
     Kube(KubeError),
+    /// Signal handling could not be set up.
+    Signals(std::io::Error),
 }
 
 impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
             AppError::Config(_) => EXIT_USAGE,
-            AppError::Kube(_) => EXIT_FAILURE,
+            AppError::Kube(_) | AppError::Signals(_) => EXIT_FAILURE,
         }
     }
 }
@@ -36,6 +42,7 @@ impl fmt::Display for AppError {
         match self {
             AppError::Config(e) => e.fmt(f),
             AppError::Kube(e) => write!(f, "nodeService: {e}"),
+            AppError::Signals(e) => write!(f, "cannot set up signal handling: {e}"),
         }
     }
 }
@@ -87,6 +94,9 @@ pub fn main() -> i32 {
 }
 
 fn run(options: &RunOptions) -> Result<i32, AppError> {
+    // Before anything slow, so that a SIGTERM arriving while the config is
+    // rendered (or Kubernetes is asked) is kept rather than lost.
+    let mut supervisor = Supervisor::install().map_err(AppError::Signals)?;
     let (config, source) = config::load(&options.config)?;
     logging::apply(&config.logging);
     let plan = prepare(&config, &source, options.dry_run)?;
@@ -95,7 +105,53 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
         println!("{}", quote::shell_line(&plan.argv));
         return Ok(0);
     }
-    Ok(0)
+    let heartbeat = config
+        .watchlog
+        .enabled
+        .then(|| Arc::new(Heartbeat::new(config.watchlog.keyword.as_bytes())));
+    // plan.healthcheck_id is set exactly when watchlog is enabled.
+    let pinger = heartbeat
+        .as_ref()
+        .zip(plan.healthcheck_id)
+        .map(|(heartbeat, check_id)| {
+            Pinger::start(&config.watchlog, check_id, Arc::clone(heartbeat))
+        });
+    let spec = NodeSpec {
+        argv: plan.argv,
+        stdout: config.node_stdout,
+        stderr: config.node_stderr,
+        heartbeat,
+    };
+    match supervisor.run(&spec) {
+        Ok(exit) => {
+            log::info!("node ended: {exit}");
+            if let Some(pinger) = pinger {
+                // A stop kubevali passed on (SIGTERM to the pod) is planned;
+                // any other end of the node is an outage to report.
+                if exit.stopped_by_us {
+                    pinger.stop();
+                } else {
+                    pinger.node_exited(&exit_headline(&exit));
+                }
+            }
+            Ok(exit.code)
+        }
+        Err(e) => {
+            log::error!("{e}");
+            if let Some(pinger) = pinger {
+                pinger.node_exited(&format!("node could not be started: {e}"));
+            }
+            Ok(e.exit_code())
+        }
+    }
+}
+
+/// The first line of the final `/fail` ping's body.
+fn exit_headline(exit: &NodeExit) -> String {
+    match exit.signal {
+        Some(signal) => format!("node was killed by {}", supervisor::signal_name(signal)),
+        None => format!("node exited with status {}", exit.code),
+    }
 }
 
 /// Renders the config and makes the cluster match it (the NodePort

@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Log pass-through benchmark for kubevali (run by `make bench`).
+
+The producer is `cat LOGFILE` (1 GiB of Substrate-style lines, generated once
+by genlog.py and kept in target/bench/). Measured in alternating pairs:
+
+  pass-through:  producer | cat            vs  kubevali (watchlog on, keyword) running the producer
+  zero-copy:     producer alone            vs  kubevali (watchlog off) running the producer
+
+each with the output going to /dev/null ("null") and, closer to a container
+runtime, into a pipe read by another `cat > /dev/null` ("pipe").
+
+kubevali's own CPU time is its rusage (which includes the children it
+reaped) minus the producer's, which /usr/bin/time around the producer
+reports separately. Its peak RSS is VmHWM from /proc, sampled until it exits.
+"""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+KEYWORD = "Prepared block"
+MIB = 1 << 20
+
+
+def producer_cmd(timefile, data):
+    return ["/usr/bin/time", "-f", "%U %S", "-o", timefile, "cat", data]
+
+
+def read_time(timefile):
+    with open(timefile) as f:
+        user, sys_ = f.read().split()[-2:]
+    return float(user) + float(sys_)
+
+
+def rusage_cpu(ru):
+    return ru.ru_utime + ru.ru_stime
+
+
+def write_config(path, node_argv, watch):
+    quoted = ", ".join("'" + a.replace("'", "''") + "'" for a in node_argv)
+    text = f"""nodeTemplate:
+  index: "0"
+  command: [{quoted}]
+"""
+    if watch:
+        # Port 9 on loopback: nothing listens, so pings fail at once without
+        # leaving the machine. Only the log scanning matters here.
+        text += f"""watchlog:
+  enabled: true
+  keyword: "{KEYWORD}"
+  lastThreshold: 5m
+  healthcheckIDs: ["bench"]
+  pingBaseURL: "http://127.0.0.1:9"
+"""
+    with open(path, "w") as f:
+        f.write(text)
+
+
+class Sink:
+    """Where the measured command's stdout goes: /dev/null, or a pipe into cat."""
+
+    def __init__(self, kind):
+        self.kind = kind
+        self.reader = None
+
+    def __enter__(self):
+        if self.kind == "null":
+            self.fd = os.open(os.devnull, os.O_WRONLY)
+        else:
+            r, w = os.pipe()
+            self.reader = subprocess.Popen(["cat"], stdin=r, stdout=subprocess.DEVNULL)
+            os.close(r)
+            self.fd = w
+        return self.fd
+
+    def __exit__(self, *exc):
+        os.close(self.fd)
+        if self.reader:
+            self.reader.wait()
+
+
+def peak_rss_sampler(pid, out):
+    """Samples VmHWM of pid until it is gone; stores the last value (KiB)."""
+    path = f"/proc/{pid}/status"
+    while True:
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        out[0] = int(line.split()[1])
+                        break
+        except OSError:
+            return
+        time.sleep(0.005)
+
+
+def run_cat(data, sink_kind, tmp):
+    """producer | cat > sink: wall seconds and cat's CPU seconds."""
+    timefile = os.path.join(tmp, "producer.time")
+    with Sink(sink_kind) as out:
+        start = time.perf_counter()
+        producer = subprocess.Popen(producer_cmd(timefile, data), stdout=subprocess.PIPE)
+        consumer = subprocess.Popen(["cat"], stdin=producer.stdout, stdout=out)
+        producer.stdout.close()
+        producer.wait()
+        _, status, ru = os.wait4(consumer.pid, 0)
+        consumer.returncode = status
+        wall = time.perf_counter() - start
+    return wall, rusage_cpu(ru), read_time(timefile)
+
+
+def run_kubevali(binary, config, sink_kind, tmp):
+    """kubevali running the producer: wall, own CPU seconds, peak RSS KiB."""
+    timefile = os.path.join(tmp, "producer.time")
+    with Sink(sink_kind) as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen([binary, "--config", config], stdout=out, stderr=subprocess.DEVNULL)
+        rss = [0]
+        sampler = threading.Thread(target=peak_rss_sampler, args=(proc.pid, rss))
+        sampler.start()
+        _, status, ru = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        sampler.join()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"kubevali exited with {code}")
+    producer_cpu = read_time(timefile)
+    return wall, rusage_cpu(ru) - producer_cpu, rss[0], producer_cpu
+
+
+def run_alone(data, sink_kind, tmp):
+    timefile = os.path.join(tmp, "producer.time")
+    with Sink(sink_kind) as out:
+        start = time.perf_counter()
+        subprocess.run(producer_cmd(timefile, data), stdout=out, check=True)
+        wall = time.perf_counter() - start
+    return wall, read_time(timefile)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bin", default="target/release/kubevali")
+    ap.add_argument("--size-mib", type=int, default=1024)
+    ap.add_argument("--pairs", type=int, default=5)
+    ap.add_argument("--data-dir", default="target/bench")
+    ap.add_argument("--sinks", default="null,pipe")
+    args = ap.parse_args()
+
+    os.makedirs(args.data_dir, exist_ok=True)
+    data = os.path.abspath(os.path.join(args.data_dir, f"node-log-{args.size_mib}m.txt"))
+    size = args.size_mib * MIB
+    if not os.path.exists(data) or os.path.getsize(data) != size:
+        print(f"generating {data} ({args.size_mib} MiB, once)...", flush=True)
+        subprocess.run([sys.executable, os.path.join(HERE, "genlog.py"), data, str(size)], check=True)
+    gib = size / (1 << 30)
+    binary = os.path.abspath(args.bin)
+
+    with tempfile.TemporaryDirectory(prefix="kubevali-bench-") as tmp:
+        timefile = os.path.join(tmp, "producer.time")
+        watch_cfg = os.path.join(tmp, "watch.yaml")
+        plain_cfg = os.path.join(tmp, "plain.yaml")
+        write_config(watch_cfg, producer_cmd(timefile, data), watch=True)
+        write_config(plain_cfg, producer_cmd(timefile, data), watch=False)
+        subprocess.run(["cat", data], stdout=subprocess.DEVNULL, check=True)  # page cache
+
+        print(f"machine: {machine()}")
+        print(f"data: {args.size_mib} MiB, {args.pairs} alternating pairs per row; medians\n")
+        print(f"{'sink':5} {'path':13} {'kubevali s':>10} {'MB/s':>6} {'baseline s':>10} {'MB/s':>6} "
+              f"{'ratio':>6} {'kv CPU-s/GiB':>12} {'cat CPU-s/GiB':>13} {'kv peak RSS':>11}")
+        for sink in args.sinks.split(","):
+            kv, base, ratios, kv_cpu, cat_cpu, rss = [], [], [], [], [], []
+            for i in range(args.pairs):
+                order = (0, 1) if i % 2 == 0 else (1, 0)
+                for which in order:
+                    if which == 0:
+                        wall, cpu, _ = run_cat(data, sink, tmp)
+                        base.append(wall)
+                        cat_cpu.append(cpu / gib)
+                    else:
+                        wall, cpu, peak, _ = run_kubevali(binary, watch_cfg, sink, tmp)
+                        kv.append(wall)
+                        kv_cpu.append(cpu / gib)
+                        rss.append(peak)
+                ratios.append(kv[-1] / base[-1])
+            row(sink, "pass-through", kv, base, ratios, size,
+                f"{statistics.median(kv_cpu):12.3f} {statistics.median(cat_cpu):13.3f} {max(rss) / 1024:8.2f} MiB")
+
+            kv, base, ratios, rss = [], [], [], []
+            for i in range(args.pairs):
+                order = (0, 1) if i % 2 == 0 else (1, 0)
+                for which in order:
+                    if which == 0:
+                        base.append(run_alone(data, sink, tmp)[0])
+                    else:
+                        wall, _, peak, _ = run_kubevali(binary, plain_cfg, sink, tmp)
+                        kv.append(wall)
+                        rss.append(peak)
+                ratios.append(kv[-1] / base[-1])
+            row(sink, "zero-copy", kv, base, ratios, size,
+                f"{'':12} {'':13} {max(rss) / 1024:8.2f} MiB")
+        print("\nbaseline: pass-through = producer | cat; zero-copy = producer alone."
+              "\nratio = median of per-pair kubevali/baseline wall times.")
+
+
+def row(sink, path, kv, base, ratios, size, rest):
+    mk, mb = statistics.median(kv), statistics.median(base)
+    print(f"{sink:5} {path:13} {mk:10.3f} {size / mk / 1e6:6.0f} {mb:10.3f} {size / mb / 1e6:6.0f} "
+          f"{statistics.median(ratios):6.3f} {rest}", flush=True)
+
+
+def machine():
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} CPUs, Linux {os.uname().release}"
+
+
+if __name__ == "__main__":
+    main()
