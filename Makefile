@@ -40,13 +40,17 @@ APT_INSTALL = if [ "$$(id -u)" = 0 ]; then \
 	else echo "error: missing $(1); install it (apt-get install $(1)) or run as root" >&2; exit 1; fi
 
 # A fully static musl binary. ring compiles C, which needs musl's gcc wrapper.
+# Non-PIE (relocation-model=static): the binary is ~100 KB smaller without
+# its dynamic relocations, and file(1) reports it as "statically linked"; the
+# price is that the kernel loads it at a fixed address (no ASLR for the image).
+static: export CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS = -C relocation-model=static
 static:
 	@if command -v rustup >/dev/null && ! rustup target list --installed | grep -qx $(MUSL_TARGET); then \
 		rustup target add $(MUSL_TARGET); fi
 	@command -v musl-gcc >/dev/null || { $(call APT_INSTALL,musl-tools); }
 	CC_x86_64_unknown_linux_musl=musl-gcc $(CARGO) build --release --locked --target $(MUSL_TARGET)
 	@file -L $(STATIC_BIN)
-	@file -L $(STATIC_BIN) | grep -Eq 'statically linked|static-pie linked' || { echo "error: $(STATIC_BIN) is not statically linked" >&2; exit 1; }
+	@file -L $(STATIC_BIN) | grep -q 'statically linked' || { echo "error: $(STATIC_BIN) is not statically linked" >&2; exit 1; }
 	@size=$$(stat -c %s $(STATIC_BIN)); \
 	echo "static binary: $(STATIC_BIN): $$size bytes ($$((size / 1024)) KiB; budget $(STATIC_MAX_BYTES) bytes)"; \
 	[ $$size -le $(STATIC_MAX_BYTES) ] || { echo "error: static binary is over its size budget" >&2; exit 1; }
