@@ -12,7 +12,8 @@ build:
 dry-run: build
 	HOSTNAME=sts-pod-2 $(BIN) --config examples/kubevali.yaml --dry-run
 
-# Every test: formatting, lints, unit and integration tests.
+# Every test: formatting, lints, unit and integration tests, the manifests,
+# and the container end-to-end test (needs root; see tests/e2e/run.sh).
 test: lint unit manifests e2e
 
 lint:
