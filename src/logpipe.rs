@@ -61,6 +61,8 @@ pub struct Sink {
     /// within one write. The flag says the destination failed and is skipped.
     state: Mutex<SinkState>,
     name: String,
+    /// The destination is a pipe, so the pumps can splice into it.
+    is_pipe: bool,
 }
 
 struct SinkState {
@@ -91,6 +93,7 @@ impl Sink {
             _owned: None,
             state: Mutex::new(SinkState { broken: false }),
             name: name.to_owned(),
+            is_pipe: is_pipe(fd),
         }
     }
 
@@ -98,6 +101,7 @@ impl Sink {
     pub fn from_fd(fd: OwnedFd, name: impl Into<String>) -> Sink {
         Sink {
             fd: fd.as_raw_fd(),
+            is_pipe: is_pipe(fd.as_raw_fd()),
             _owned: Some(fd),
             state: Mutex::new(SinkState { broken: false }),
             name: name.into(),
@@ -118,6 +122,59 @@ impl Sink {
             );
         }
     }
+}
+
+impl Sink {
+    /// Moves `len` bytes from the pipe `src` into this (pipe) destination,
+    /// or, once the destination has failed, reads and drops them (using
+    /// `scratch`, at least `len` long).
+    fn splice_from(&self, src: RawFd, len: usize, scratch: &mut [u8]) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut left = len;
+        while left > 0 && !state.broken {
+            // SAFETY: plain descriptors; no offsets.
+            let n = unsafe {
+                libc::splice(
+                    src,
+                    std::ptr::null_mut(),
+                    self.fd,
+                    std::ptr::null_mut(),
+                    left,
+                    libc::SPLICE_F_MOVE,
+                )
+            };
+            if n > 0 {
+                left -= n as usize;
+                continue;
+            }
+            let err = if n == 0 {
+                io::Error::from(io::ErrorKind::UnexpectedEof)
+            } else {
+                io::Error::last_os_error()
+            };
+            match err.kind() {
+                io::ErrorKind::Interrupted => {}
+                io::ErrorKind::WouldBlock => {
+                    wait_fd(self.fd, libc::POLLOUT, -1);
+                }
+                _ => {
+                    state.broken = true;
+                    log::warn!(
+                        "cannot write the node's output to {}: {err}; discarding it from now on",
+                        self.name
+                    );
+                }
+            }
+        }
+        if left > 0 {
+            let _ = read_exact_fd(src, &mut scratch[..left]);
+        }
+    }
+}
+
+fn is_pipe(fd: RawFd) -> bool {
+    // SAFETY: fcntl on a descriptor number; fails for anything not a pipe.
+    unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) > 0 }
 }
 
 /// `write(2)` until everything is written. Waits (poll) if the descriptor
@@ -570,8 +627,25 @@ fn pump(
     shared_sink: bool,
     mut scan: Option<(Scanner, Arc<Heartbeat>)>,
 ) {
-    let fd = shared.source.as_raw_fd();
     let mut buf = vec![0u8; CHUNK];
+    let spliced = sink.is_pipe && splice_pump(shared, sink, shared_sink, &mut scan, &mut buf);
+    if !spliced {
+        copy_pump(shared, sink, shared_sink, &mut scan, &mut buf);
+    }
+    if let Some((scanner, heartbeat)) = &mut scan {
+        scanner.finish(heartbeat);
+    }
+}
+
+/// The general loop: read a chunk, scan it, write it.
+fn copy_pump(
+    shared: &PumpShared,
+    sink: &Sink,
+    shared_sink: bool,
+    scan: &mut Option<(Scanner, Arc<Heartbeat>)>,
+    buf: &mut [u8],
+) {
+    let fd = shared.source.as_raw_fd();
     // buf[..held] is an unfinished line carried over from the last read.
     let mut held = 0;
     loop {
@@ -584,17 +658,13 @@ fn pump(
             }
         };
         shared.read.fetch_add(n as u64, Ordering::Release);
-        if let Some((scanner, heartbeat)) = &mut scan {
+        if let Some((scanner, heartbeat)) = scan {
             scanner.feed(&buf[held..held + n], heartbeat);
         }
         let filled = held + n;
         let mut cut = filled;
         if shared_sink && filled == buf.len() && wait_fd(fd, libc::POLLIN, 0) {
-            if let Some(last_newline) = memchr::memrchr(b'\n', &buf[..filled]) {
-                if filled - (last_newline + 1) <= MAX_CARRY {
-                    cut = last_newline + 1;
-                }
-            }
+            cut = line_cut(&buf[..filled]);
         }
         sink.write_all(&buf[..cut]);
         shared.passed.fetch_add(cut as u64, Ordering::Release);
@@ -603,9 +673,107 @@ fn pump(
     }
     sink.write_all(&buf[..held]);
     shared.passed.fetch_add(held as u64, Ordering::Release);
-    if let Some((scanner, heartbeat)) = &mut scan {
-        scanner.finish(heartbeat);
+}
+
+/// Where to cut a full chunk so that an unfinished last line (if not too
+/// long) waits for the next one.
+fn line_cut(chunk: &[u8]) -> usize {
+    match memchr::memrchr(b'\n', chunk) {
+        Some(last_newline) if chunk.len() - (last_newline + 1) <= MAX_CARRY => last_newline + 1,
+        _ => chunk.len(),
     }
+}
+
+/// The loop for a destination that is a pipe (what a container runtime
+/// gives): `tee(2)` duplicates the next chunk into a private pipe, from
+/// which it is read for the scan; `splice(2)` then moves the same bytes
+/// from the node's pipe into the destination. The bytes are copied once
+/// (for the scan) instead of twice, and the destination pipe gets the
+/// node's pages instead of new ones. An unfinished line is held back by
+/// simply leaving it in the node's pipe.
+///
+/// Returns false, having consumed nothing, if the system refuses `tee`.
+fn splice_pump(
+    shared: &PumpShared,
+    sink: &Sink,
+    shared_sink: bool,
+    scan: &mut Option<(Scanner, Arc<Heartbeat>)>,
+    buf: &mut [u8],
+) -> bool {
+    let src = shared.source.as_raw_fd();
+    let Ok((peek_read, peek_write)) = pipe() else {
+        return false;
+    };
+    // Bytes at the front of the node's pipe already scanned last time.
+    let mut scanned = 0;
+    let mut first = true;
+    loop {
+        let n = match tee_fd(src, peek_write.as_raw_fd(), buf.len()) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(err) if first && err.raw_os_error() == Some(libc::EINVAL) => return false,
+            Err(err) => {
+                log::warn!("reading the node's output failed: {err}");
+                // Whatever is left goes the ordinary way.
+                copy_pump(shared, sink, shared_sink, scan, buf);
+                return true;
+            }
+        };
+        first = false;
+        if let Err(err) = read_exact_fd(peek_read.as_raw_fd(), &mut buf[..n]) {
+            log::warn!("reading the node's output failed: {err}");
+            copy_pump(shared, sink, shared_sink, scan, buf);
+            return true;
+        }
+        if n > scanned {
+            shared
+                .read
+                .fetch_add((n - scanned) as u64, Ordering::Release);
+            if let Some((scanner, heartbeat)) = scan {
+                scanner.feed(&buf[scanned..n], heartbeat);
+            }
+        }
+        let mut cut = n;
+        // Holding back is only safe when more is already waiting, so the
+        // next tee brings new bytes at once.
+        if shared_sink && n == buf.len() && bytes_in_pipe(src) > n as u64 {
+            cut = line_cut(&buf[..n]);
+        }
+        sink.splice_from(src, cut, buf);
+        shared.passed.fetch_add(cut as u64, Ordering::Release);
+        scanned = n - cut;
+    }
+    true
+}
+
+/// `tee(2)` of up to `len` bytes, retried on EINTR. Ok(0) is end of file.
+fn tee_fd(src: RawFd, dst: RawFd, len: usize) -> io::Result<usize> {
+    loop {
+        // SAFETY: plain descriptors and a length.
+        let n = unsafe { libc::tee(src, dst, len, 0) };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        let err = io::Error::last_os_error();
+        match err.kind() {
+            io::ErrorKind::Interrupted => {}
+            io::ErrorKind::WouldBlock => {
+                wait_fd(src, libc::POLLIN, -1);
+            }
+            _ => return Err(err),
+        }
+    }
+}
+
+/// Reads exactly `buf.len()` bytes (they are known to be there).
+fn read_exact_fd(fd: RawFd, mut buf: &mut [u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        match read_fd(fd, buf)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => buf = &mut buf[n..],
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
