@@ -2,11 +2,13 @@
 //!
 //! When nothing needs to see the output (no keyword configured), the node
 //! simply inherits kubevali's descriptors and none of this runs. Otherwise
-//! each stream gets its own pipe and its own [`Pump`] thread, which reads
-//! chunks of up to [`CHUNK`] bytes and hands each chunk to `write(2)` on the
-//! destination straight away: no line buffering, no UTF-8 decoding, no
-//! per-line work, so any bytes pass unchanged and at once, and a line of any
-//! length costs no more memory than a short one.
+//! each stream gets its own pipe and its own [`Pump`] thread, which takes
+//! chunks of up to [`CHUNK`] bytes and passes each on to the destination
+//! straight away: no line buffering, no UTF-8 decoding, no per-line work,
+//! so any bytes pass unchanged and at once, and a line of any length costs
+//! no more memory than a short one. Into a pipe (a container runtime's
+//! stdout) the bytes are spliced through and only a copy is read for the
+//! scan; anything else gets `read(2)` and `write(2)`.
 //!
 //! The keyword [`Scanner`] only looks at the chunks after they are read; it
 //! keeps at most [`MAX_KEPT_LINE`] bytes of the current line and the last
@@ -22,8 +24,9 @@
 //! nothing more is waiting in the pipe; when the pipe is busy (the only time
 //! chunks end at arbitrary points) the unfinished line is held back and
 //! completed by the next read, which is already there. That costs one
-//! zero-timeout `poll` per full chunk and nothing otherwise. Lines longer
-//! than a quarter of a chunk are split regardless.
+//! `poll` (or FIONREAD) per full chunk and nothing otherwise. Lines longer
+//! than a quarter of a chunk are split regardless. The node's two streams
+//! keep their own order, but not their order relative to each other.
 
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
