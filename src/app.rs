@@ -9,9 +9,10 @@ use crate::cli::{self, Command, RunOptions};
 use crate::config::{self, Config, ConfigError, Source};
 use crate::heartbeat::Heartbeat;
 use crate::kube::{self, KubeError};
-use crate::supervisor::{NodeSpec, Supervisor};
+use crate::supervisor::{self, Event, NodeExit, NodeSpec, SpawnError, Supervisor};
 use crate::template::gofmt;
-use crate::{logging, quote};
+use crate::watchlog::Pinger;
+use crate::{logging, quote, reload};
 
 /// Exit code for usage, config and template errors.
 pub const EXIT_USAGE: i32 = 2;
@@ -77,7 +78,13 @@ pub fn main() -> i32 {
             println!("kubevali {}", env!("CARGO_PKG_VERSION"));
             Ok(0)
         }
-        Command::Install(_path) => Ok(0),
+        Command::Install(path) => match crate::install::install_self(&path) {
+            Ok(_) => Ok(0),
+            Err(e) => {
+                log::error!("{e}");
+                Ok(EXIT_FAILURE)
+            }
+        },
         Command::Run(options) => run(&options),
     };
     outcome.unwrap_or_else(|e| {
@@ -98,25 +105,177 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
         println!("{}", quote::shell_line(&plan.argv));
         return Ok(0);
     }
-    let heartbeat = config
-        .watchlog
-        .enabled
-        .then(|| Arc::new(Heartbeat::new(config.watchlog.keyword.as_bytes())));
-    let spec = NodeSpec {
-        argv: plan.argv,
-        stdout: config.node_stdout,
-        stderr: config.node_stderr,
-        heartbeat,
+    let launch = Launch::new(&config, plan);
+    if !options.watch_config {
+        let outcome = supervisor.run(&launch.spec);
+        return Ok(launch.conclude(outcome));
+    }
+    if let Some(signal) = supervisor.pending_termination() {
+        return Ok(128 + signal);
+    }
+    reload::spawn_watcher(
+        options.config.clone(),
+        Some(source.text.into_bytes()),
+        supervisor.sender(),
+        Event::ConfigChanged,
+    )
+    .map_err(AppError::Signals)?;
+    watch(&mut supervisor, options, config, launch)
+}
+
+/// The node's life under `--watch-config`: restarts it when the rendered
+/// command changes, leaves it alone when a new config is broken or renders
+/// the same command, and ends with the node like the plain path does.
+fn watch(
+    supervisor: &mut Supervisor,
+    options: &RunOptions,
+    mut config: Config,
+    mut launch: Launch,
+) -> Result<i32, AppError> {
+    let mut node = match supervisor.spawn(&launch.spec) {
+        Ok(node) => node,
+        Err(e) => return Ok(launch.conclude(Err(e))),
     };
-    match supervisor.run(&spec) {
-        Ok(exit) => {
-            log::info!("node ended: {exit}");
-            Ok(exit.code)
+    loop {
+        match supervisor.next_event() {
+            Event::Signal(signal) => supervisor.forward(&node, signal),
+            Event::NodeExited { status } => {
+                let exit = supervisor.finish(node, status);
+                return Ok(launch.conclude(Ok(exit)));
+            }
+            Event::ConfigChanged => {
+                let loaded = config::load(&options.config)
+                    .map_err(AppError::from)
+                    .and_then(|(new, source)| Ok((prepare(&new, &source, false)?, new)));
+                let (plan, new_config) = match loaded {
+                    Ok(loaded) => loaded,
+                    Err(e) => {
+                        log::error!("{e}; the node keeps running with the previous config");
+                        continue;
+                    }
+                };
+                logging::apply(&new_config.logging);
+                if plan.argv == launch.spec.argv && same_output_handling(&config, &new_config) {
+                    log::info!(
+                        "config changed, but the node command is unchanged; keeping the node"
+                    );
+                    launch.update_watchlog(&new_config, plan);
+                    config = new_config;
+                    continue;
+                }
+                log::info!(
+                    "config changed; restarting the node: {}",
+                    go_quoted(&plan.argv)
+                );
+                let stopped =
+                    supervisor.stop(node, new_config.stop_signal, new_config.stop_timeout);
+                log::info!("node ended: {stopped}");
+                launch.retire();
+                if let Some(signal) = supervisor.pending_termination() {
+                    log::info!(
+                        "not restarting: kubevali got {}",
+                        supervisor::signal_name(signal)
+                    );
+                    return Ok(stopped.code);
+                }
+                config = new_config;
+                launch = Launch::new(&config, plan);
+                node = match supervisor.spawn(&launch.spec) {
+                    Ok(node) => node,
+                    Err(e) => return Ok(launch.conclude(Err(e))),
+                };
+            }
         }
-        Err(e) => {
-            log::error!("{e}");
-            Ok(e.exit_code())
+    }
+}
+
+/// Whether a running node's output can stay as it is: the same streams and
+/// the same keyword scanning (or none). The scanner is set up when the node
+/// starts, so changing it takes a restart.
+fn same_output_handling(old: &Config, new: &Config) -> bool {
+    fn scanned(c: &Config) -> Option<&str> {
+        c.watchlog.enabled.then_some(c.watchlog.keyword.as_str())
+    }
+    old.node_stdout == new.node_stdout
+        && old.node_stderr == new.node_stderr
+        && scanned(old) == scanned(new)
+}
+
+/// One start of the node: how to run it and who pings for it.
+struct Launch {
+    spec: NodeSpec,
+    pinger: Option<Pinger>,
+}
+
+impl Launch {
+    fn new(config: &Config, plan: Plan) -> Launch {
+        let heartbeat = config
+            .watchlog
+            .enabled
+            .then(|| Arc::new(Heartbeat::new(config.watchlog.keyword.as_bytes())));
+        // plan.healthcheck_id is set exactly when watchlog is enabled.
+        let pinger = heartbeat
+            .as_ref()
+            .zip(plan.healthcheck_id)
+            .map(|(heartbeat, check_id)| {
+                Pinger::start(&config.watchlog, check_id, Arc::clone(heartbeat))
+            });
+        let spec = NodeSpec {
+            argv: plan.argv,
+            stdout: config.node_stdout,
+            stderr: config.node_stderr,
+            heartbeat,
+        };
+        Launch { spec, pinger }
+    }
+
+    /// Takes watchlog settings from a reloaded config into the running
+    /// node's pinger.
+    fn update_watchlog(&self, config: &Config, plan: Plan) {
+        if let (Some(pinger), Some(check_id)) = (&self.pinger, plan.healthcheck_id) {
+            pinger.update(&config.watchlog, check_id);
         }
+    }
+
+    /// The node was stopped on purpose: no fail ping.
+    fn retire(self) {
+        if let Some(pinger) = self.pinger {
+            pinger.stop();
+        }
+    }
+
+    /// Reports how the node's life ended and gives kubevali's exit code.
+    fn conclude(self, outcome: Result<NodeExit, SpawnError>) -> i32 {
+        match outcome {
+            Ok(exit) => {
+                log::info!("node ended: {exit}");
+                if let Some(pinger) = self.pinger {
+                    // A stop kubevali passed on (SIGTERM to the pod) is
+                    // planned; any other end of the node is an outage.
+                    if exit.stopped_by_us {
+                        pinger.stop();
+                    } else {
+                        pinger.node_exited(&exit_headline(&exit));
+                    }
+                }
+                exit.code
+            }
+            Err(e) => {
+                log::error!("{e}");
+                if let Some(pinger) = self.pinger {
+                    pinger.node_exited(&format!("node could not be started: {e}"));
+                }
+                e.exit_code()
+            }
+        }
+    }
+}
+
+/// The first line of the final `/fail` ping's body.
+fn exit_headline(exit: &NodeExit) -> String {
+    match exit.signal {
+        Some(signal) => format!("node was killed by {}", supervisor::signal_name(signal)),
+        None => format!("node exited with status {}", exit.code),
     }
 }
 

@@ -186,7 +186,7 @@ fn de_opt_duration<'de, D: Deserializer<'de>>(
 
 fn de_signal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i32, D::Error> {
     de_text_with(deserializer, |text| {
-        parse_signal(text).ok_or_else(|| {
+        crate::supervisor::parse_signal(text).ok_or_else(|| {
             format!("unknown signal {text:?}; use a name such as SIGTERM, INT or HUP, or a number")
         })
     })
@@ -221,42 +221,6 @@ where
     }
 
     deserializer.deserialize_any(TextVisitor(parse))
-}
-
-const SIGNALS: &[(&str, i32)] = &[
-    ("HUP", libc::SIGHUP),
-    ("INT", libc::SIGINT),
-    ("QUIT", libc::SIGQUIT),
-    ("KILL", libc::SIGKILL),
-    ("USR1", libc::SIGUSR1),
-    ("USR2", libc::SIGUSR2),
-    ("PIPE", libc::SIGPIPE),
-    ("ALRM", libc::SIGALRM),
-    ("TERM", libc::SIGTERM),
-    ("CONT", libc::SIGCONT),
-    ("STOP", libc::SIGSTOP),
-    ("TSTP", libc::SIGTSTP),
-    ("WINCH", libc::SIGWINCH),
-    ("PWR", libc::SIGPWR),
-];
-
-/// Reads `SIGTERM`, `TERM`, `sigterm` or `15`.
-pub fn parse_signal(text: &str) -> Option<i32> {
-    let text = text.trim();
-    if let Ok(number) = text.parse::<i32>() {
-        return (1..=64).contains(&number).then_some(number);
-    }
-    let upper = text.to_ascii_uppercase();
-    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
-    SIGNALS.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
-}
-
-/// The `SIGTERM`-style name of a signal number, for messages.
-pub fn signal_name(signal: i32) -> String {
-    match SIGNALS.iter().find(|(_, s)| *s == signal) {
-        Some((name, _)) => format!("SIG{name}"),
-        None => format!("signal {signal}"),
-    }
 }
 
 impl<'de> Deserialize<'de> for ArgValue {
@@ -935,15 +899,5 @@ mod tests {
         for path in ["nodeTemplate.args.bootnodes[1]", "watchlog", "a.b[0][2].c"] {
             assert_eq!(FieldPath::parse(path).to_string(), path);
         }
-    }
-
-    #[test]
-    fn signals_by_name_or_number() {
-        assert_eq!(parse_signal("SIGTERM"), Some(libc::SIGTERM));
-        assert_eq!(parse_signal("int"), Some(libc::SIGINT));
-        assert_eq!(parse_signal("9"), Some(9));
-        assert_eq!(parse_signal("0"), None);
-        assert_eq!(parse_signal("SIGNOPE"), None);
-        assert_eq!(signal_name(libc::SIGHUP), "SIGHUP");
     }
 }

@@ -37,6 +37,10 @@ impl Heartbeat {
 
     /// Records a match found in `line` (cut to [`MAX_KEPT_LINE`] bytes).
     pub fn record_match(&self, line: &[u8]) {
+        log::debug!(
+            "keyword seen: {}",
+            String::from_utf8_lossy(&line[..line.len().min(200)])
+        );
         let nanos = self.epoch.elapsed().as_nanos() as u64 + 1;
         let kept = &line[..line.len().min(MAX_KEPT_LINE)];
         let mut last = self.last_line.lock().unwrap_or_else(|e| e.into_inner());

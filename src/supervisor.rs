@@ -375,25 +375,32 @@ impl Supervisor {
     }
 
     /// Stops the node: sends `signal`, waits up to `timeout`, then SIGKILL;
-    /// then drains its output. Events arriving meanwhile are kept for
+    /// then drains its output. Signals arriving meanwhile still go to the
+    /// node, and a stop request among them is kept for
+    /// [`pending_termination`](Self::pending_termination), so that the
+    /// caller starts nothing new; other events are kept for
     /// [`next_event`](Self::next_event).
     pub fn stop(&mut self, node: Node, signal: i32, timeout: Duration) -> NodeExit {
         node.stop_requested.set(true);
+        // Only stop requests from now on count: one forwarded to the node
+        // earlier (a SIGHUP it survived) must not end kubevali later.
+        self.early_stop.store(0, Ordering::SeqCst);
         let status = match self.node_status {
             Some(status) => status,
             None => {
                 self.forward(&node, signal);
-                match self.wait_for_node(Some(Instant::now() + timeout)) {
+                match self.wait_for_node(Some(Instant::now() + timeout), &node) {
                     Some(status) => status,
                     None => {
                         log::warn!(
-                            "the node did not stop within {timeout:?} of {}; killing it",
+                            "the node did not stop within {} of {}; sending SIGKILL",
+                            crate::duration::display(timeout),
                             signal_name(signal)
                         );
                         self.forward(&node, libc::SIGKILL);
                         // SIGKILL cannot be refused; waiting without limit
                         // is the only way not to leave a zombie behind.
-                        self.wait_for_node(None).unwrap_or(libc::SIGKILL)
+                        self.wait_for_node(None, &node).unwrap_or(libc::SIGKILL)
                     }
                 }
             }
@@ -455,8 +462,9 @@ impl Supervisor {
         Some(status)
     }
 
-    /// Waits for the node's end until `deadline`; other events are kept.
-    fn wait_for_node(&mut self, deadline: Option<Instant>) -> Option<i32> {
+    /// Waits for the node's end until `deadline`, passing signals on to
+    /// `node`; other events are kept.
+    fn wait_for_node(&mut self, deadline: Option<Instant>, node: &Node) -> Option<i32> {
         loop {
             if let Some(status) = self.node_status {
                 self.node_exit_reported = true;
@@ -473,6 +481,12 @@ impl Supervisor {
             };
             match event {
                 Ok(Event::Signal(libc::SIGCHLD)) => self.reap(),
+                Ok(Event::Signal(signal)) => {
+                    self.forward(node, signal);
+                    if is_stop_request(signal) {
+                        self.pending_stop.get_or_insert(signal);
+                    }
+                }
                 Ok(other) => self.backlog.push_back(other),
                 Err(_) => return None,
             }

@@ -434,10 +434,10 @@ fn bad_inputs() -> Vec<Bad> {
         },
         Bad {
             name: "node port out of range",
-            yaml: "nodeTemplate:\n  index: '0'\n  command: [x]\nnodeService:\n  enabled: true\n  nodePortTemplate: '{{ add 30333 .Index }}'\n",
+            yaml: "nodeTemplate:\n  index: '0'\n  command: [x]\nnodeService:\n  enabled: true\n  nodePortTemplate: '{{ add 40000 .Index }}'\n",
             hostname: "h-0",
             expect: &[
-                "kubevali.yaml:6:21: nodeService.nodePortTemplate: rendered \"30333\", which is not a node port in 30000-32767",
+                "kubevali.yaml:6:21: nodeService.nodePortTemplate: rendered \"40000\", which is not a node port in 30000-32767",
             ],
         },
         Bad {

@@ -119,6 +119,8 @@ struct Flags {
     zero: bool,
     /// `%#v` is Go syntax rather than `#` applied to `%v`.
     sharp_v: bool,
+    /// `%+v` names struct fields (the data `.` is a struct).
+    plus_v: bool,
 }
 
 struct Printer {
@@ -559,6 +561,18 @@ impl Printer {
                 'q' => self.fmt_q(s),
                 _ => self.bad_verb(verb, arg),
             },
+            Value::Data(index) => {
+                // Go prints a struct as its fields in braces.
+                if self.f.sharp_v {
+                    self.buf.extend_from_slice(b"main.Data");
+                }
+                self.buf.push(b'{');
+                if self.f.plus_v || self.f.sharp_v {
+                    self.buf.extend_from_slice(b"Index:");
+                }
+                self.print_value(&Value::Int(*index), verb);
+                self.buf.push(b'}');
+            }
             Value::List(_, items) => {
                 if self.f.sharp_v {
                     self.buf.extend_from_slice(arg.go_type_name().as_bytes());
@@ -783,7 +797,8 @@ impl Printer {
     fn set_v_flags(&mut self) {
         self.f.sharp_v = self.f.sharp;
         self.f.sharp = false;
-        // `%+v` only changes how structs print, and templates have none.
+        // `%+v` only changes how structs print: the data `.` is one.
+        self.f.plus_v = self.f.plus;
         self.f.plus = false;
     }
 

@@ -7,12 +7,24 @@
 //! (API surface fixed first so that config, argv and kube code can be written
 //! against it; the engine fills it in.)
 
+mod ast;
+mod eval;
+mod funcs;
 pub mod gofmt;
+mod lexer;
+mod parser;
+mod strconv;
+#[cfg(test)]
+mod tests;
 mod value;
 
 pub use value::{ElemType, Value};
 
+use std::collections::HashMap;
 use std::fmt;
+use std::rc::Rc;
+
+use ast::{Origin, Tree};
 
 /// Where the Kubernetes-backed template functions get node addresses from.
 /// The `kube` module implements it lazily, so the API is only called when a
@@ -57,25 +69,56 @@ impl std::error::Error for Error {}
 
 /// The parsed `commonTemplate`: its `define`d templates are visible to every
 /// value rendered through it.
-pub struct Templates {/* engine state */}
+pub struct Templates {
+    common_src: String,
+    /// Every template the common text defines, its top level under "".
+    common: HashMap<Rc<str>, Rc<Tree>>,
+}
 
 impl Templates {
     pub fn new(common: &str) -> Result<Templates, Error> {
-        if !common.contains("{{") {
-            return Ok(Templates {});
-        }
-        unimplemented!("template engine")
+        let trees = parser::parse(common, Origin::Common)
+            .map_err(|e| position_error(common, e.pos, e.message))?;
+        Ok(Templates {
+            common_src: common.to_owned(),
+            common: trees
+                .into_iter()
+                .map(|t| (t.name.clone(), Rc::new(t)))
+                .collect(),
+        })
     }
 
     /// Parses `source` on its own (its `define`s may shadow common ones) and
     /// executes it with `ctx`.
     pub fn render(&self, source: &str, ctx: &Context<'_>) -> Result<String, Error> {
-        // Text without an action is its own output; most values are like that.
         if !source.contains("{{") {
-            return Ok(source.to_owned());
+            // Text without an action is its own output; most values are
+            // like that. Go keeps an existing template instead of replacing
+            // it with a blank one, so a blank value runs the common text's
+            // top level.
+            if !source.trim().is_empty() {
+                return Ok(source.to_owned());
+            }
+            let Some(top) = self.common.get("") else {
+                return Ok(String::new());
+            };
+            let set = eval::TemplateSet {
+                common: &self.common,
+                value: &[],
+            };
+            return eval::execute(set, top, ctx, &self.common_src)
+                .map_err(|e| self.exec_error(source, e));
         }
-        let _ = ctx;
-        unimplemented!("template engine")
+        let trees = parser::parse(source, Origin::Value)
+            .map_err(|e| position_error(source, e.pos, e.message))?;
+        let set = eval::TemplateSet {
+            common: &self.common,
+            value: &trees,
+        };
+        let Some(main) = set.lookup("") else {
+            return Ok(String::new());
+        };
+        eval::execute(set, main, ctx, &self.common_src).map_err(|e| self.exec_error(source, e))
     }
 
     /// Parses `source` without executing it, to report syntax errors and
@@ -84,6 +127,31 @@ impl Templates {
         if !source.contains("{{") {
             return Ok(());
         }
-        unimplemented!("template engine")
+        parser::parse(source, Origin::Value)
+            .map(|_| ())
+            .map_err(|e| position_error(source, e.pos, e.message))
+    }
+
+    fn exec_error(&self, source: &str, e: eval::ExecError) -> Error {
+        match e.origin {
+            Origin::Value => position_error(source, e.pos, e.message),
+            Origin::Common => {
+                let (line, column) = eval::line_col(&self.common_src, e.pos);
+                Error {
+                    line: 0,
+                    column: 0,
+                    message: format!("commonTemplate:{line}:{column}: {}", e.message),
+                }
+            }
+        }
+    }
+}
+
+fn position_error(text: &str, pos: usize, message: String) -> Error {
+    let (line, column) = eval::line_col(text, pos);
+    Error {
+        line,
+        column,
+        message,
     }
 }

@@ -33,6 +33,9 @@ pub enum Value {
     Float(f64),
     Str(Rc<str>),
     List(ElemType, Rc<[Value]>),
+    /// The template's data, Go `main.Data{Index int}`; `.` at the top level
+    /// and `$`. Prints as `{3}`.
+    Data(i64),
 }
 
 impl Value {
@@ -52,6 +55,7 @@ impl Value {
             Value::List(ElemType::Any, _) => "[]interface {}",
             Value::List(ElemType::String, _) => "[]string",
             Value::List(ElemType::Int, _) => "[]int",
+            Value::Data(_) => "main.Data",
         }
     }
 
@@ -64,6 +68,8 @@ impl Value {
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.is_empty(),
             Value::List(_, items) => !items.is_empty(),
+            // A struct is always true in Go templates.
+            Value::Data(_) => true,
         }
     }
 }

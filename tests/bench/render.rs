@@ -1,0 +1,57 @@
+//! Rendering cost of the example config's templates, in nanoseconds per
+//! render (parse + execute, as kubevali does for every value).
+//! Run with `cargo bench --bench render`.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use kubevali::template::{Context, Templates};
+
+const COMMON: &str = "{{- define \"nodePort\" -}}\n{{ add 30333 .Index }}\n{{- end -}}\n";
+
+const TEMPLATES: &[(&str, &str)] = &[
+    (
+        "name",
+        "[KUBE-VALI] Development {{ printf \"%02d\" .Index }}",
+    ),
+    ("port", "{{ add 30333 .Index }}"),
+    (
+        "index",
+        "{{ env \"HOSTNAME\" | splitList \"-\" | mustLast }}",
+    ),
+    ("nodePort", "/ip4/0.0.0.0/tcp/{{ template \"nodePort\" . }}"),
+    ("plain", "--rpc-cors=all"),
+];
+
+fn main() {
+    let templates = Templates::new(COMMON).expect("common template parses");
+    let env = |name: &str| (name == "HOSTNAME").then(|| "kubevali-darwinia-2".to_owned());
+    let ctx = Context {
+        index: 2,
+        env: &env,
+        nodes: None,
+    };
+    for (name, source) in TEMPLATES {
+        let out = templates.render(source, &ctx).expect("renders");
+        // Warm up, then time enough renders for a stable figure.
+        for _ in 0..1000 {
+            black_box(templates.render(black_box(source), &ctx).ok());
+        }
+        let rounds = 200_000;
+        let start = Instant::now();
+        for _ in 0..rounds {
+            black_box(templates.render(black_box(source), &ctx).ok());
+        }
+        let ns = start.elapsed().as_nanos() / rounds;
+        println!("{name:>9}: {ns:>6} ns/render  {source:?} -> {out:?}");
+    }
+    let start = Instant::now();
+    let rounds = 20_000;
+    for _ in 0..rounds {
+        black_box(Templates::new(black_box(COMMON)).ok());
+    }
+    println!(
+        "   common: {:>6} ns/parse   (Templates::new of the example commonTemplate)",
+        start.elapsed().as_nanos() / rounds
+    );
+}

@@ -1,0 +1,90 @@
+//! Runs the Go conformance corpus (tests/data/templates.jsonl, produced by
+//! Go 1.19 text/template + sprig 3.2.3) through the engine: identical output
+//! where Go succeeds, an error where Go fails.
+
+use std::collections::HashMap;
+
+use kubevali::template::{Context, Templates};
+use serde_json::Value as Json;
+
+pub struct Case {
+    pub name: String,
+    pub common: String,
+    pub index: i64,
+    pub env: HashMap<String, String>,
+    pub template: String,
+}
+
+impl Case {
+    pub fn from_json(c: &Json) -> Case {
+        let text = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
+        Case {
+            name: text("name"),
+            common: text("common"),
+            index: c["index"].as_i64().expect("index"),
+            env: c["env"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            template: text("template"),
+        }
+    }
+
+    /// Renders the way kubevali does: common parsed once, then the value.
+    pub fn render(&self) -> Result<String, String> {
+        let templates = Templates::new(&self.common).map_err(|e| format!("common: {e}"))?;
+        let env = |name: &str| self.env.get(name).cloned();
+        let ctx = Context {
+            index: self.index,
+            env: &env,
+            nodes: None,
+        };
+        templates
+            .render(&self.template, &ctx)
+            .map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn go_conformance_corpus() {
+    let data = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/templates.jsonl"
+    ))
+    .expect("corpus");
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for line in data.lines().filter(|l| !l.trim().is_empty()) {
+        total += 1;
+        let json: Json = serde_json::from_str(line).expect("valid JSON line");
+        let case = Case::from_json(&json);
+        let expect_error = json["expect_error"].as_bool().expect("expect_error");
+        let expect = json["expect"].as_str().expect("expect");
+        match (case.render(), expect_error) {
+            (Ok(out), false) if out == expect => {}
+            (Err(_), true) => {}
+            (got, _) => failures.push(format!(
+                "{}: template {:?}\n    want {}\n    got  {:?}",
+                case.name,
+                case.template,
+                if expect_error {
+                    format!("an error ({})", json["go_error"])
+                } else {
+                    format!("{expect:?}")
+                },
+                got
+            )),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {total} cases differ from Go:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(total, 98);
+}

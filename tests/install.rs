@@ -1,0 +1,260 @@
+//! `kubevali --install PATH` through the real binary, plus the copy logic
+//! (`install::install_file`) on real files: where the copy lands, its mode and
+//! bytes, and that failures leave nothing behind.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use kubevali::install::{InstallError, install_file};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubevali");
+
+/// A fresh, empty directory for one test under cargo's per-target temp dir.
+fn scratch_dir(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("install")
+        .join(test);
+    if dir.exists() {
+        make_writable(&dir);
+        fs::remove_dir_all(&dir).expect("clean scratch dir");
+    }
+    fs::create_dir_all(&dir).expect("create scratch dir");
+    dir
+}
+
+fn make_writable(dir: &Path) {
+    let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o755));
+}
+
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .expect("read dir")
+        .map(|entry| {
+            entry
+                .expect("dir entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+fn install(dest: &Path) -> Output {
+    Command::new(BIN)
+        .arg("--install")
+        .arg(dest)
+        .env("RUST_LOG", "info")
+        .output()
+        .expect("run kubevali")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).expect("stat").permissions().mode() & 0o7777
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+#[test]
+fn installs_itself_into_a_directory_as_kubevali() {
+    let dir = scratch_dir("into_directory");
+    let out = install(&dir);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let installed = dir.join("kubevali");
+    assert_eq!(entries(&dir), vec!["kubevali"]);
+    assert_eq!(mode(&installed), 0o755);
+    assert_eq!(fs::read(&installed).unwrap(), fs::read(BIN).unwrap());
+    assert!(
+        stderr(&out).contains(&installed.display().to_string()),
+        "the log names where it installed: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn the_installed_copy_runs_and_installs_itself_again() {
+    let first = scratch_dir("copy_runs/first");
+    let second = scratch_dir("copy_runs/second");
+    assert!(install(&first).status.success());
+    let out = Command::new(first.join("kubevali"))
+        .arg("--install")
+        .arg(second.join("renamed"))
+        .output()
+        .expect("run the installed copy");
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert_eq!(
+        fs::read(second.join("renamed")).unwrap(),
+        fs::read(BIN).unwrap()
+    );
+    assert_eq!(mode(&second.join("renamed")), 0o755);
+}
+
+#[test]
+fn replaces_an_existing_file_and_leaves_no_temporary_file() {
+    let dir = scratch_dir("replace");
+    let target = dir.join("kubevali");
+    fs::write(&target, b"old binary").unwrap();
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o600)).unwrap();
+    let out = install(&target);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert_eq!(entries(&dir), vec!["kubevali"]);
+    assert_eq!(fs::read(&target).unwrap(), fs::read(BIN).unwrap());
+    assert_eq!(mode(&target), 0o755);
+}
+
+#[test]
+fn a_missing_directory_fails_with_exit_1_and_creates_nothing() {
+    let dir = scratch_dir("missing_dir");
+    let dest = dir.join("no-such-dir").join("kubevali");
+    let out = install(&dest);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("does not exist"), "stderr: {err}");
+    assert!(err.contains("no-such-dir"), "stderr: {err}");
+    assert!(entries(&dir).is_empty());
+}
+
+#[test]
+fn a_trailing_slash_means_a_directory_that_must_exist() {
+    let dir = scratch_dir("trailing_slash");
+    let dest = PathBuf::from(format!("{}/volume/", dir.display()));
+    let out = install(&dest);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert!(stderr(&out).contains("does not exist"));
+    assert!(entries(&dir).is_empty());
+}
+
+#[test]
+fn a_file_in_the_way_of_the_directory_is_named() {
+    let dir = scratch_dir("file_in_the_way");
+    fs::write(dir.join("volume"), b"not a directory").unwrap();
+    let out = install(&dir.join("volume").join("kubevali"));
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("not a directory"), "stderr: {err}");
+    assert!(err.contains("volume"), "stderr: {err}");
+    assert_eq!(entries(&dir), vec!["volume"]);
+}
+
+/// Runs `kubevali --install DIR` in a private mount namespace with a tmpfs on
+/// DIR mounted with `options`, and lists DIR afterwards (the mount vanishes
+/// with the namespace). Needs root; returns None elsewhere.
+fn install_onto_tmpfs(dir: &Path, options: &str) -> Option<(Output, String)> {
+    if !is_root() {
+        return None;
+    }
+    let script = r#"mount -t tmpfs -o "$3" kubevali-test "$1" || exit 99
+"$2" --install "$1"; rc=$?
+echo "--- listing"; ls -A "$1"; exit $rc"#;
+    let out = Command::new("unshare")
+        .args([
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            script,
+            "sh",
+        ])
+        .arg(dir)
+        .arg(BIN)
+        .arg(options)
+        .env("RUST_LOG", "info")
+        .output()
+        .expect("run unshare");
+    assert_ne!(
+        out.status.code(),
+        Some(99),
+        "could not mount a tmpfs as root: {}",
+        stderr(&out)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let listing = stdout
+        .split_once("--- listing\n")
+        .map(|(_, rest)| rest.to_owned())
+        .unwrap_or_else(|| panic!("no listing in {stdout:?}"));
+    Some((out, listing))
+}
+
+#[test]
+fn a_read_only_volume_fails_with_exit_1_and_a_clear_message() {
+    let dir = scratch_dir("read_only");
+    let out = match install_onto_tmpfs(&dir, "ro") {
+        Some((out, listing)) => {
+            assert_eq!(listing, "", "nothing may be left on the volume");
+            out
+        }
+        // Without root a directory without write permission stands in.
+        None => {
+            fs::set_permissions(&dir, fs::Permissions::from_mode(0o555)).unwrap();
+            let out = install(&dir);
+            make_writable(&dir);
+            assert!(entries(&dir).is_empty());
+            out
+        }
+    };
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("cannot create a file there"), "stderr: {err}");
+    assert!(
+        err.contains("Read-only file system") || err.contains("Permission denied"),
+        "stderr: {err}"
+    );
+}
+
+#[test]
+fn a_full_volume_fails_and_removes_the_partial_copy() {
+    let dir = scratch_dir("full");
+    // 64 KiB holds the temporary file's first blocks but never the binary.
+    let Some((out, listing)) = install_onto_tmpfs(&dir, "size=64k") else {
+        eprintln!("SKIPPED: filling a volume needs root to mount a small tmpfs");
+        return;
+    };
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("No space left on device"),
+        "stderr: {}",
+        stderr(&out)
+    );
+    assert_eq!(listing, "", "the partial copy must be removed");
+}
+
+#[test]
+fn install_file_copies_bytes_and_mode_without_the_binary() {
+    let dir = scratch_dir("library_copy");
+    let source = dir.join("source");
+    fs::write(&source, b"#!/bin/sh\necho hi\n").unwrap();
+    fs::set_permissions(&source, fs::Permissions::from_mode(0o600)).unwrap();
+    let dest = dir.join("out");
+    fs::create_dir(&dest).unwrap();
+    let installed = install_file(&source, &dest).expect("install");
+    assert_eq!(installed, dest.join("kubevali"));
+    assert_eq!(fs::read(&installed).unwrap(), b"#!/bin/sh\necho hi\n");
+    assert_eq!(mode(&installed), 0o755);
+    assert_eq!(entries(&dest), vec!["kubevali"]);
+}
+
+#[test]
+fn install_file_reports_an_unreadable_source_and_leaves_nothing() {
+    let dir = scratch_dir("library_missing_source");
+    let err = install_file(&dir.join("no-such-source"), &dir).unwrap_err();
+    assert!(matches!(err, InstallError::ReadSelf { .. }), "{err:?}");
+    assert!(err.to_string().contains("no-such-source"), "{err}");
+    assert!(entries(&dir).is_empty());
+}
+
+#[test]
+fn install_file_refuses_an_empty_destination() {
+    let err = install_file(Path::new(BIN), Path::new("")).unwrap_err();
+    assert!(matches!(err, InstallError::EmptyPath), "{err:?}");
+}

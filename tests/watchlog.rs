@@ -1,0 +1,810 @@
+//! Watchlog against a real HTTP server on loopback.
+//!
+//! The Pinger tests drive the library API with a Heartbeat fed by hand; the
+//! timing settings are pingInterval 1s and lastThreshold 2s throughout, and
+//! every wait has a generous bound that only matters when something is
+//! broken.
+
+#[path = "support/http.rs"]
+mod http;
+
+use std::sync::{Arc, Mutex, Once};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use kubevali::config;
+use kubevali::heartbeat::Heartbeat;
+use kubevali::watchlog::Pinger;
+
+use http::{Recorder, Reply, Request};
+
+const KEYWORD: &str = "Prepared block";
+const PATIENCE: Duration = Duration::from_secs(15);
+
+fn settings(base_url: &str) -> config::Watchlog {
+    config::Watchlog {
+        enabled: true,
+        keyword: KEYWORD.to_owned(),
+        last_threshold: Some(Duration::from_secs(2)),
+        healthcheck_ids: Vec::new(),
+        ping_base_url: base_url.to_owned(),
+        ping_interval: Duration::from_secs(1),
+        ping_timeout: Duration::from_secs(2),
+    }
+}
+
+fn heartbeat() -> Arc<Heartbeat> {
+    Arc::new(Heartbeat::new(KEYWORD))
+}
+
+/// Log records, kept so tests can count warnings. Every test uses its own
+/// check ID prefix, which is all the logs show of the ID.
+static LOGS: Mutex<Vec<(log::Level, String)>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl log::Log for Capture {
+    fn enabled(&self, _: &log::Metadata) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record) {
+        let text = record.args().to_string();
+        LOGS.lock().unwrap().push((record.level(), text));
+    }
+    fn flush(&self) {}
+}
+
+fn capture_logs() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        log::set_logger(&Capture).expect("no other logger");
+        log::set_max_level(log::LevelFilter::Trace);
+    });
+}
+
+fn logged(level: log::Level, containing: &str) -> Vec<String> {
+    LOGS.lock()
+        .unwrap()
+        .iter()
+        .filter(|(l, text)| *l == level && text.contains(containing))
+        .map(|(_, text)| text.clone())
+        .collect()
+}
+
+fn paths(requests: &[Request]) -> Vec<&str> {
+    requests.iter().map(|r| r.path.as_str()).collect()
+}
+
+#[test]
+fn pings_start_at_the_first_match_and_go_to_the_check() {
+    capture_logs();
+    let server = Recorder::start();
+    let beat = heartbeat();
+    let id = "a1b2c3d4-0000-4000-8000-000000000001";
+    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), Arc::clone(&beat));
+
+    // Longer than a pingInterval: a ticker that did not wait would have pinged.
+    thread::sleep(Duration::from_millis(1500));
+    assert!(server.requests().is_empty(), "pinged before any match");
+
+    beat.record_match(b"2026-11-25 INFO Prepared block for proposing at 42\n");
+    let requests = server.wait_for(1, PATIENCE);
+    let first = &requests[0];
+    assert_eq!(first.method, "POST");
+    assert_eq!(first.path, format!("/{id}"));
+    assert_eq!(
+        first.header("content-type"),
+        Some("text/plain; charset=utf-8")
+    );
+    assert_eq!(
+        first.header("user-agent"),
+        Some(concat!("kubevali/", env!("CARGO_PKG_VERSION")))
+    );
+    assert_eq!(
+        first.body_text(),
+        "keyword \"Prepared block\" last seen 0s ago (threshold 2s)\n\n\
+         2026-11-25 INFO Prepared block for proposing at 42"
+    );
+    // The ID is a credential: info and above show only its start.
+    let first_seen = logged(log::Level::Info, "a1b2…");
+    assert_eq!(first_seen.len(), 1, "{first_seen:?}");
+    assert!(!first_seen[0].contains(id));
+    pinger.stop();
+}
+
+#[test]
+fn a_stale_heartbeat_pings_fail_until_the_keyword_returns() {
+    capture_logs();
+    let server = Recorder::start();
+    let beat = heartbeat();
+    let id = "b1b2c3d4-0000-4000-8000-000000000002";
+    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), Arc::clone(&beat));
+    beat.record_match(b"Prepared block #1");
+
+    let fail_path = format!("/{id}/fail");
+    let requests = server.wait_until(PATIENCE, |r| r.iter().any(|r| r.path == fail_path));
+    let first_fail = requests
+        .iter()
+        .position(|r| r.path == fail_path)
+        .expect("a /fail ping");
+    assert!(
+        first_fail >= 1,
+        "the first ping is healthy: {:?}",
+        paths(&requests)
+    );
+    let fail_body = requests[first_fail].body_text();
+    let status = fail_body.lines().next().unwrap_or_default();
+    // At least the threshold; exactly 2s unless the machine is very busy.
+    assert!(
+        status.starts_with("keyword \"Prepared block\" last seen ")
+            && status.ends_with("s ago (threshold 2s)")
+            && !status.contains(" 0s ago")
+            && !status.contains(" 1s ago"),
+        "{status}"
+    );
+    assert!(
+        requests[first_fail]
+            .body_text()
+            .ends_with("\n\nPrepared block #1")
+    );
+
+    let revived_at = Instant::now();
+    beat.record_match(b"Prepared block #2");
+    let healthy_path = format!("/{id}");
+    let requests = server.wait_until(PATIENCE, |r| {
+        r.iter()
+            .any(|r| r.at > revived_at && r.path == healthy_path)
+    });
+    let revived = requests
+        .iter()
+        .find(|r| r.at > revived_at && r.path == healthy_path)
+        .expect("a healthy ping after the keyword returned");
+    assert!(revived.body_text().ends_with("\n\nPrepared block #2"));
+    assert!(!logged(log::Level::Info, "unhealthy: no \"Prepared block\" for ").is_empty());
+    assert!(!logged(log::Level::Info, "healthy again").is_empty());
+    pinger.stop();
+}
+
+#[test]
+fn slug_ids_and_base_urls_with_a_path_join_cleanly() {
+    let server = Recorder::start();
+    let beat = heartbeat();
+    let base = format!("{}/ping/", server.url());
+    let pinger = Pinger::start(
+        &settings(&base),
+        "c1key-ping/darwinia-1".to_owned(),
+        Arc::clone(&beat),
+    );
+    beat.record_match(b"Prepared block");
+    let requests = server.wait_for(1, PATIENCE);
+    assert_eq!(requests[0].path, "/ping/c1key-ping/darwinia-1");
+    pinger.node_exited("node exited with status 1");
+    let requests = server.wait_until(PATIENCE, |r| r.iter().any(|r| r.path.ends_with("/fail")));
+    assert_eq!(
+        requests.last().map(|r| r.path.as_str()),
+        Some("/ping/c1key-ping/darwinia-1/fail")
+    );
+}
+
+#[test]
+fn server_errors_are_retried() {
+    capture_logs();
+    let server = Recorder::scripted(&[Reply::Status(500)], Reply::Status(200));
+    let beat = heartbeat();
+    let id = "d1b2c3d4-0000-4000-8000-000000000004";
+    let mut settings = settings(&server.url());
+    // One tick in the whole test: every further request is a retry.
+    settings.ping_interval = Duration::from_secs(3600);
+    let pinger = Pinger::start(&settings, id.to_owned(), Arc::clone(&beat));
+    beat.record_match(b"Prepared block");
+    let requests = server.wait_for(2, PATIENCE);
+    assert_eq!(paths(&requests), [format!("/{id}"), format!("/{id}")]);
+    assert_eq!(requests[0].body, requests[1].body);
+    // Delivered on the second attempt: nothing to warn about, no third one.
+    thread::sleep(Duration::from_millis(2500));
+    assert_eq!(server.requests().len(), 2);
+    assert!(logged(log::Level::Warn, "d1b2").is_empty());
+    pinger.stop();
+}
+
+#[test]
+fn unknown_checks_are_not_retried_and_warned_about_once() {
+    capture_logs();
+    let server = Recorder::scripted(&[], Reply::Status(404));
+    let beat = heartbeat();
+    let id = "e1b2c3d4-0000-4000-8000-000000000005";
+    let mut slow = settings(&server.url());
+    slow.ping_interval = Duration::from_secs(3600);
+    let pinger = Pinger::start(&slow, id.to_owned(), Arc::clone(&beat));
+    beat.record_match(b"Prepared block");
+    server.wait_for(1, PATIENCE);
+    // Longer than both retry pauses together.
+    thread::sleep(Duration::from_millis(3500));
+    assert_eq!(server.requests().len(), 1, "a 404 was retried");
+    let warnings = logged(log::Level::Warn, "e1b2…");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("HTTP 404") && warnings[0].contains("healthcheckIDs"),
+        "{}",
+        warnings[0]
+    );
+    assert!(!warnings[0].contains(id));
+    pinger.stop();
+
+    // Every tick refused the same way: still one warning.
+    let server = Recorder::scripted(&[], Reply::Status(404));
+    let beat = heartbeat();
+    let id = "f1b2c3d4-0000-4000-8000-000000000006";
+    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), Arc::clone(&beat));
+    beat.record_match(b"Prepared block");
+    assert_eq!(server.wait_for(4, PATIENCE).len(), 4);
+    assert_eq!(logged(log::Level::Warn, "f1b2…").len(), 1);
+    pinger.stop();
+}
+
+#[test]
+fn the_node_exiting_sends_a_final_fail_with_its_status() {
+    let server = Recorder::start();
+    let beat = heartbeat();
+    let id = "g1b2c3d4-0000-4000-8000-000000000007";
+    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), Arc::clone(&beat));
+    beat.record_match(b"Prepared block #9");
+    server.wait_for(1, PATIENCE);
+    pinger.node_exited("node exited with status 3");
+    let requests = server.requests();
+    let last = requests.last().expect("requests");
+    assert_eq!(last.path, format!("/{id}/fail"));
+    assert_eq!(
+        last.body_text(),
+        "node exited with status 3\n\nPrepared block #9"
+    );
+    // The ticker is done: nothing follows the final ping.
+    let count = requests.len();
+    thread::sleep(Duration::from_millis(2500));
+    assert_eq!(server.requests().len(), count);
+}
+
+#[test]
+fn a_node_that_never_matched_still_reports_its_exit() {
+    let server = Recorder::start();
+    let id = "h1b2c3d4-0000-4000-8000-000000000008";
+    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), heartbeat());
+    pinger.node_exited("node exited with status 101");
+    let requests = server.requests();
+    assert_eq!(paths(&requests), [format!("/{id}/fail")]);
+    assert_eq!(requests[0].body_text(), "node exited with status 101");
+}
+
+#[test]
+fn a_planned_stop_sends_nothing_more() {
+    let server = Recorder::start();
+    let beat = heartbeat();
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        "i1b2".to_owned(),
+        Arc::clone(&beat),
+    );
+    beat.record_match(b"Prepared block");
+    server.wait_for(1, PATIENCE);
+    pinger.stop();
+    let count = server.requests().len();
+    thread::sleep(Duration::from_millis(2500));
+    let requests = server.requests();
+    assert_eq!(
+        requests.len(),
+        count,
+        "pinged after stop: {:?}",
+        paths(&requests)
+    );
+    assert!(requests.iter().all(|r| !r.path.ends_with("/fail")));
+}
+
+#[test]
+fn a_hanging_endpoint_bounds_the_final_ping_by_the_timeout() {
+    capture_logs();
+    let server = Recorder::scripted(&[], Reply::Hang);
+    let beat = heartbeat();
+    let mut hanging = settings(&server.url());
+    hanging.ping_timeout = Duration::from_secs(1);
+    let pinger = Pinger::start(&hanging, "j1b2-hang".to_owned(), Arc::clone(&beat));
+    beat.record_match(b"Prepared block");
+    server.wait_for(1, PATIENCE);
+    // The ticker's ping hangs; recording matches meanwhile must not wait for it.
+    for n in 0..100_000 {
+        beat.record_match(format!("Prepared block #{n}").as_bytes());
+    }
+    let started = Instant::now();
+    pinger.node_exited("node exited with status 1");
+    let took = started.elapsed();
+    // About pingTimeout; the bound is generous and fails only if the call
+    // waited for retries or for both requests in full.
+    assert!(took < Duration::from_secs(5), "node_exited took {took:?}");
+    assert!(!logged(log::Level::Warn, "j1b2…").is_empty());
+}
+
+#[test]
+fn the_body_stays_under_ten_thousand_bytes() {
+    let server = Recorder::start();
+    let beat = heartbeat();
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        "k1b2".to_owned(),
+        Arc::clone(&beat),
+    );
+    let mut line = b"Prepared block ".to_vec();
+    line.extend(std::iter::repeat_n(b"\xe2\x82\xac"[..].iter().copied(), 1 << 18).flatten());
+    beat.record_match(&line);
+    let requests = server.wait_for(1, PATIENCE);
+    assert!(requests[0].body.len() <= 10_000);
+    assert!(std::str::from_utf8(&requests[0].body).is_ok());
+    pinger.stop();
+}
+
+// ---------------------------------------------------------------------------
+// Through the kubevali binary, with a shell script as the node.
+
+mod binary {
+    use std::io::{BufRead, BufReader, Read};
+    use std::path::PathBuf;
+    use std::process::{Child, Command, ExitStatus, Stdio};
+    use std::sync::mpsc::{self, Receiver};
+    use std::sync::{Arc, Mutex};
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    use super::http::{Recorder, Reply, Request};
+    use super::{PATIENCE, paths};
+
+    pub const FIRST_ID: &str = "0a1b2c3d-1111-4000-8000-00000000aaaa";
+    pub const SECOND_ID: &str = "9f8e7d6c-2222-4000-8000-00000000bbbb";
+
+    pub struct Run {
+        pub child: Child,
+        pub dir: PathBuf,
+        stderr: Arc<Mutex<Vec<u8>>>,
+        stderr_reader: Option<thread::JoinHandle<()>>,
+    }
+
+    /// Starts kubevali as replica 1 with `node_script` as the node
+    /// (`sh <script>`), pinging `server` every second with lastThreshold 2s.
+    pub fn start(name: &str, node_script: &str, server: &Recorder) -> Run {
+        let dir = temp_dir(name);
+        let script = dir.join("node.sh");
+        std::fs::write(&script, node_script).expect("write node script");
+        start_command(dir, &format!("[sh, {script:?}]"), server)
+    }
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("kubevali-watchlog-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir
+    }
+
+    /// Like [`start`] with `command` (YAML) as nodeTemplate.command.
+    fn start_command(dir: PathBuf, command: &str, server: &Recorder) -> Run {
+        let config = dir.join("kubevali.yaml");
+        std::fs::write(
+            &config,
+            format!(
+                "nodeTemplate:\n  index: '1'\n  command: {command}\n\
+                 watchlog:\n  enabled: true\n  keyword: Prepared block\n  lastThreshold: 2s\n  \
+                 healthcheckIDs: [{FIRST_ID}, {SECOND_ID}]\n  pingBaseURL: {}\n  \
+                 pingInterval: 1s\n  pingTimeout: 2s\n",
+                server.url()
+            ),
+        )
+        .expect("write config");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kubevali"))
+            .arg("--config")
+            .arg(&config)
+            .env("HOSTNAME", "validator-sts-1")
+            .env_remove("KUBEVALI_LOG")
+            .env_remove("KUBEVALI_CONFIG")
+            .env_remove("http_proxy")
+            .env_remove("HTTP_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("HTTPS_PROXY")
+            .env_remove("all_proxy")
+            .env_remove("ALL_PROXY")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start kubevali");
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let mut pipe = child.stderr.take().expect("stderr pipe");
+        let sink = Arc::clone(&stderr);
+        let stderr_reader = thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n @ 1..) = pipe.read(&mut buf) {
+                sink.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        Run {
+            child,
+            dir,
+            stderr,
+            stderr_reader: Some(stderr_reader),
+        }
+    }
+
+    impl Run {
+        /// The node's output, line by line, as kubevali passes it on.
+        pub fn stdout_lines(&mut self) -> Receiver<Vec<u8>> {
+            let stdout = self.child.stdout.take().expect("stdout pipe");
+            let (send, receive) = mpsc::channel();
+            thread::spawn(move || {
+                let mut reader = BufReader::new(stdout);
+                loop {
+                    let mut line = Vec::new();
+                    match reader.read_until(b'\n', &mut line) {
+                        Ok(1..) => {
+                            if send.send(line).is_err() {
+                                return;
+                            }
+                        }
+                        _ => return,
+                    }
+                }
+            });
+            receive
+        }
+
+        pub fn terminate(&self) {
+            // SAFETY: plain kill(2) on our own child's pid.
+            unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        }
+
+        /// Waits for kubevali to exit; panics after PATIENCE × 4.
+        pub fn wait(&mut self) -> ExitStatus {
+            let deadline = Instant::now() + PATIENCE * 4;
+            loop {
+                if let Some(status) = self.child.try_wait().expect("wait") {
+                    if let Some(reader) = self.stderr_reader.take() {
+                        let _ = reader.join();
+                    }
+                    return status;
+                }
+                if Instant::now() > deadline {
+                    let _ = self.child.kill();
+                    panic!("kubevali did not exit; its log:\n{}", self.log());
+                }
+                thread::sleep(Duration::from_millis(20));
+            }
+        }
+
+        /// kubevali's own log (stderr).
+        pub fn log(&self) -> String {
+            String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+        }
+    }
+
+    impl Drop for Run {
+        fn drop(&mut self) {
+            if self.child.try_wait().ok().flatten().is_none() {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+            }
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    /// Waits for a line containing `marker` in the node's output.
+    pub fn wait_for_line(lines: &Receiver<Vec<u8>>, marker: &str) -> Vec<u8> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match lines.recv_timeout(left) {
+                Ok(line) if String::from_utf8_lossy(&line).contains(marker) => return line,
+                Ok(_) => {}
+                Err(e) => panic!("no line with {marker:?} from the node: {e}"),
+            }
+        }
+    }
+
+    pub fn fail_path(id: &str) -> String {
+        format!("/{id}/fail")
+    }
+
+    pub fn has_path(requests: &[Request], path: &str) -> bool {
+        requests.iter().any(|r| r.path == path)
+    }
+
+    #[test]
+    fn replica_one_pings_its_own_check_from_the_first_match_and_not_after_sigterm() {
+        let server = Recorder::start();
+        let mut run = start(
+            "replica",
+            "echo starting\nsleep 2\necho 'INFO Prepared block for proposing at #1'\nexec sleep 60\n",
+            &server,
+        );
+        let lines = run.stdout_lines();
+        wait_for_line(&lines, "starting");
+        // Longer than a pingInterval, still before the node's first match.
+        thread::sleep(Duration::from_millis(1200));
+        assert!(
+            server.requests().is_empty(),
+            "pinged before the first match"
+        );
+
+        wait_for_line(&lines, "Prepared block");
+        let requests = server.wait_for(2, PATIENCE);
+        assert_eq!(
+            requests[0].path,
+            format!("/{SECOND_ID}"),
+            "{:?}",
+            paths(&requests)
+        );
+        assert!(requests.iter().all(|r| r.path == format!("/{SECOND_ID}")));
+        assert!(
+            requests[0]
+                .body_text()
+                .ends_with("\n\nINFO Prepared block for proposing at #1"),
+            "{:?}",
+            requests[0].body_text()
+        );
+
+        run.terminate();
+        let status = run.wait();
+        let count = server.requests().len();
+        thread::sleep(Duration::from_millis(1500));
+        let requests = server.requests();
+        assert_eq!(requests.len(), count, "pinged after kubevali exited");
+        assert!(
+            !has_path(&requests, &fail_path(SECOND_ID)),
+            "a planned stop sent /fail"
+        );
+        assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{}", run.log());
+        let log = run.log();
+        assert!(log.contains("9f8e…"), "{log}");
+        assert!(
+            !log.contains(SECOND_ID),
+            "the full check ID was logged:\n{log}"
+        );
+    }
+
+    #[test]
+    fn a_silent_node_is_reported_failing_until_the_keyword_returns() {
+        let server = Recorder::start();
+        let mut run = start(
+            "stale",
+            "echo 'Prepared block #1'\nsleep 4\necho 'Prepared block #2'\nexec sleep 60\n",
+            &server,
+        );
+        let lines = run.stdout_lines();
+        let fail = fail_path(SECOND_ID);
+        let requests = server.wait_until(PATIENCE, |r| has_path(r, &fail));
+        assert!(
+            has_path(&requests, &fail),
+            "no /fail ping: {:?}",
+            paths(&requests)
+        );
+        assert_eq!(requests[0].path, format!("/{SECOND_ID}"));
+
+        wait_for_line(&lines, "Prepared block #2");
+        let back = Instant::now();
+        let healthy = format!("/{SECOND_ID}");
+        let requests = server.wait_until(PATIENCE, |r| {
+            r.iter().any(|r| r.at > back && r.path == healthy)
+        });
+        let revived = requests
+            .iter()
+            .find(|r| r.at > back && r.path == healthy)
+            .unwrap_or_else(|| {
+                panic!(
+                    "no healthy ping after the keyword returned: {:?}",
+                    paths(&requests)
+                )
+            });
+        assert!(revived.body_text().ends_with("\n\nPrepared block #2"));
+        run.terminate();
+        run.wait();
+        let log = run.log();
+        assert!(log.contains("unhealthy"), "{log}");
+        assert!(log.contains("healthy again"), "{log}");
+    }
+
+    #[test]
+    fn a_node_exiting_on_its_own_sends_a_final_fail_with_its_status() {
+        let server = Recorder::start();
+        let mut run = start(
+            "exit",
+            "echo 'Prepared block #7'\nsleep 1\nexit 3\n",
+            &server,
+        );
+        let _lines = run.stdout_lines();
+        let status = run.wait();
+        assert_eq!(status.code(), Some(3));
+        let requests = server.requests();
+        let last = requests
+            .last()
+            .unwrap_or_else(|| panic!("no ping; log:\n{}", run.log()));
+        assert_eq!(last.path, fail_path(SECOND_ID));
+        assert_eq!(
+            last.body_text(),
+            "node exited with status 3\n\nPrepared block #7"
+        );
+        assert_eq!(
+            requests
+                .iter()
+                .filter(|r| r.path == fail_path(SECOND_ID))
+                .count(),
+            1,
+            "{:?}",
+            paths(&requests)
+        );
+    }
+
+    #[test]
+    fn a_hanging_endpoint_does_not_slow_the_logs() {
+        const TOTAL: usize = 100 << 20;
+        const LINE: &[u8] =
+            b"2026-11-25 12:00:00 INFO Prepared block for proposing at 1234567 (filler)\n";
+        let server = Recorder::scripted(&[], Reply::Hang);
+        let mut run = start(
+            "hang",
+            &format!(
+                "yes '{}' | head -c {TOTAL}\n",
+                String::from_utf8_lossy(&LINE[..LINE.len() - 1])
+            ),
+            &server,
+        );
+        let started = Instant::now();
+        let mut stdout = run.child.stdout.take().expect("stdout");
+        // The expected stream is LINE repeated; compare chunk by chunk.
+        let pattern: Vec<u8> = LINE.repeat((128 << 10) / LINE.len() + 2);
+        let mut buf = vec![0u8; 64 << 10];
+        let mut received = 0usize;
+        let mut intact = true;
+        loop {
+            let n = stdout.read(&mut buf).expect("read stdout");
+            if n == 0 {
+                break;
+            }
+            let offset = received % LINE.len();
+            intact &= buf[..n] == pattern[offset..offset + n];
+            received += n;
+        }
+        let status = run.wait();
+        let took = started.elapsed();
+        assert_eq!(received, TOTAL, "bytes delivered");
+        assert!(intact, "the output was altered");
+        assert_eq!(status.code(), Some(0));
+        assert!(
+            !server.requests().is_empty(),
+            "the pinger never reached the endpoint"
+        );
+        // Generous: a stall on the pings (3 attempts × 2 s + pauses per tick)
+        // would show as far more than this.
+        assert!(took < Duration::from_secs(90), "took {took:?}");
+        let log = run.log();
+        assert!(log.contains("WARN") && log.contains("9f8e…"), "{log}");
+    }
+
+    #[test]
+    fn keywords_split_across_reads_or_in_invalid_utf8_are_found() {
+        let server = Recorder::start();
+        let mut run = start(
+            "split",
+            "printf 'INFO Prep'\nsleep 0.5\nprintf 'ared block #1\\n'\nexec sleep 60\n",
+            &server,
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(1, PATIENCE);
+        assert!(
+            !requests.is_empty(),
+            "the split keyword was missed; log:\n{}",
+            run.log()
+        );
+        assert!(
+            requests[0]
+                .body_text()
+                .ends_with("\n\nINFO Prepared block #1")
+        );
+        run.terminate();
+        run.wait();
+
+        let server = Recorder::start();
+        let mut run = start(
+            "invalid-utf8",
+            "printf '\\377\\376 Prepared block \\303\\n'\nexec sleep 60\n",
+            &server,
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(1, PATIENCE);
+        assert!(
+            !requests.is_empty(),
+            "the keyword in invalid UTF-8 was missed"
+        );
+        assert!(
+            requests[0]
+                .body_text()
+                .ends_with("\n\n\u{fffd}\u{fffd} Prepared block \u{fffd}"),
+            "{:?}",
+            requests[0].body_text()
+        );
+        run.terminate();
+        run.wait();
+    }
+
+    #[test]
+    fn a_huge_matching_line_gives_a_body_under_the_limit() {
+        let server = Recorder::start();
+        let mut run = start(
+            "huge",
+            "printf 'Prepared block '\nhead -c 1048576 /dev/zero | tr '\\0' '\\342'\necho\nexec sleep 60\n",
+            &server,
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(1, PATIENCE);
+        let body = &requests.first().expect("a ping").body;
+        assert!(body.len() <= 10_000, "{} bytes", body.len());
+        assert!(std::str::from_utf8(body).is_ok());
+        assert!(String::from_utf8_lossy(body).contains("\n\nPrepared block "));
+        run.terminate();
+        run.wait();
+    }
+
+    #[test]
+    fn an_unknown_check_is_warned_about_once() {
+        let server = Recorder::scripted(&[], Reply::Status(404));
+        let mut run = start(
+            "not-found",
+            "echo 'Prepared block'\nexec sleep 60\n",
+            &server,
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(4, PATIENCE);
+        assert!(requests.len() >= 4, "{:?}", paths(&requests));
+        run.terminate();
+        run.wait();
+        let log = run.log();
+        let warnings = log
+            .lines()
+            .filter(|l| l.contains("WARN") && l.contains("HTTP 404"))
+            .count();
+        assert_eq!(warnings, 1, "{log}");
+    }
+
+    #[test]
+    fn a_node_that_cannot_start_is_reported_with_a_fail() {
+        let server = Recorder::start();
+        let dir = temp_dir("no-such-node");
+        let missing = dir.join("no-such-node");
+        let mut run = start_command(dir, &format!("[{missing:?}]"), &server);
+        let _lines = run.stdout_lines();
+        let status = run.wait();
+        assert_ne!(status.code(), Some(0));
+        let requests = server.requests();
+        assert_eq!(
+            paths(&requests),
+            [fail_path(SECOND_ID)],
+            "log:\n{}",
+            run.log()
+        );
+        let body = requests[0].body_text();
+        assert!(body.starts_with("node could not be started: "), "{body}");
+    }
+}
+
+#[test]
+fn an_update_moves_the_pings_to_the_new_check() {
+    let old = Recorder::start();
+    let new = Recorder::start();
+    let beat = heartbeat();
+    let pinger = Pinger::start(
+        &settings(&old.url()),
+        "l1b2-old".to_owned(),
+        Arc::clone(&beat),
+    );
+    beat.record_match(b"Prepared block");
+    old.wait_for(1, PATIENCE);
+    pinger.update(
+        &settings(&format!("{}/ping", new.url())),
+        "l1b2-new".to_owned(),
+    );
+    let requests = new.wait_for(1, PATIENCE);
+    assert_eq!(paths(&requests[..1]), ["/ping/l1b2-new"]);
+    pinger.stop();
+}
