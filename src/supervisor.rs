@@ -52,7 +52,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-pub use signals::{FORWARDED, STOP_REQUESTS, forwarded, is_stop_request, name as signal_name};
+pub use signals::{
+    FORWARDED, STOP_REQUESTS, forwarded, is_stop_request, name as signal_name,
+    parse as parse_signal,
+};
 pub use spawn::{DEFAULT_PATH, SpawnError, resolve};
 
 use crate::heartbeat::Heartbeat;

@@ -117,6 +117,26 @@ pub fn name(signal: i32) -> String {
     format!("signal {signal}")
 }
 
+/// Parses "SIGTERM", "TERM", "term", "15" or "SIGRTMIN+2" into a signal
+/// number; None if it names no signal.
+pub fn parse(text: &str) -> Option<i32> {
+    let text = text.trim();
+    if let Ok(number) = text.parse::<i32>() {
+        return (1..=libc::SIGRTMAX()).contains(&number).then_some(number);
+    }
+    let upper = text.to_ascii_uppercase();
+    let bare = upper.strip_prefix("SIG").unwrap_or(&upper);
+    if let Some(offset) = bare.strip_prefix("RTMIN+") {
+        let offset: i32 = offset.parse().ok()?;
+        let signal = libc::SIGRTMIN().checked_add(offset)?;
+        return (signal <= libc::SIGRTMAX()).then_some(signal);
+    }
+    (1..libc::SIGRTMIN()).find(|&signal| {
+        signal_hook::low_level::signal_name(signal)
+            .is_some_and(|name| name.strip_prefix("SIG") == Some(bare))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,8 +164,15 @@ mod tests {
     }
 
     #[test]
-    fn names_signals() {
+    fn names_and_parses_signals() {
         assert_eq!(name(libc::SIGTERM), "SIGTERM");
         assert_eq!(name(libc::SIGRTMIN() + 2), "SIGRTMIN+2");
+        assert_eq!(parse("SIGTERM"), Some(libc::SIGTERM));
+        assert_eq!(parse("int"), Some(libc::SIGINT));
+        assert_eq!(parse("9"), Some(libc::SIGKILL));
+        assert_eq!(parse("SIGRTMIN+2"), Some(libc::SIGRTMIN() + 2));
+        assert_eq!(parse("SIGNOPE"), None);
+        assert_eq!(parse("0"), None);
+        assert_eq!(parse("SIGRTMIN+99"), None);
     }
 }
