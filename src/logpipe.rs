@@ -2,11 +2,13 @@
 //!
 //! When nothing needs to see the output (no keyword configured), the node
 //! simply inherits kubevali's descriptors and none of this runs. Otherwise
-//! each stream gets its own pipe and its own [`Pump`] thread, which reads
-//! chunks of up to [`CHUNK`] bytes and hands each chunk to `write(2)` on the
-//! destination straight away: no line buffering, no UTF-8 decoding, no
-//! per-line work, so any bytes pass unchanged and at once, and a line of any
-//! length costs no more memory than a short one.
+//! each stream gets its own pipe and its own [`Pump`] thread, which takes
+//! chunks of up to [`CHUNK`] bytes and passes each on to the destination
+//! straight away: no line buffering, no UTF-8 decoding, no per-line work,
+//! so any bytes pass unchanged and at once, and a line of any length costs
+//! no more memory than a short one. Into a pipe (a container runtime's
+//! stdout) the bytes are spliced through and only a copy is read for the
+//! scan; anything else gets `read(2)` and `write(2)`.
 //!
 //! The keyword [`Scanner`] only looks at the chunks after they are read; it
 //! keeps at most [`MAX_KEPT_LINE`] bytes of the current line and the last
@@ -22,8 +24,9 @@
 //! nothing more is waiting in the pipe; when the pipe is busy (the only time
 //! chunks end at arbitrary points) the unfinished line is held back and
 //! completed by the next read, which is already there. That costs one
-//! zero-timeout `poll` per full chunk and nothing otherwise. Lines longer
-//! than a quarter of a chunk are split regardless.
+//! `poll` (or FIONREAD) per full chunk and nothing otherwise. Lines longer
+//! than a quarter of a chunk are split regardless. The node's two streams
+//! keep their own order, but not their order relative to each other.
 
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -37,9 +40,8 @@ use crate::heartbeat::{Heartbeat, MAX_KEPT_LINE};
 
 pub use crate::config::Stream;
 
-/// Bytes per `read(2)`. 64 KiB did best in `make bench` (see
-/// docs/performance.md): larger chunks only cost cache misses, smaller ones
-/// syscalls.
+/// Bytes per `read(2)`. 64 KiB used the least CPU in `make bench` (see
+/// docs/performance.md), against 16 KiB and 256 KiB.
 pub const CHUNK: usize = 64 * 1024;
 
 /// Size asked for the node's pipes (`F_SETPIPE_SZ`). A roomy pipe lets the
@@ -62,6 +64,8 @@ pub struct Sink {
     /// within one write. The flag says the destination failed and is skipped.
     state: Mutex<SinkState>,
     name: String,
+    /// The destination is a pipe, so the pumps can splice into it.
+    is_pipe: bool,
 }
 
 struct SinkState {
@@ -69,17 +73,30 @@ struct SinkState {
 }
 
 impl Sink {
-    /// kubevali's own stdout or stderr.
+    /// kubevali's own stdout or stderr. If it is a pipe (as a container
+    /// runtime's is), it is enlarged like the node's pipes: fewer wake-ups
+    /// between kubevali and the reader, measurably less CPU (see
+    /// docs/performance.md). Failing that changes nothing.
     pub fn stdio(stream: Stream) -> Sink {
         let (fd, name) = match stream {
             Stream::Stdout => (libc::STDOUT_FILENO, "stdout"),
             Stream::Stderr => (libc::STDERR_FILENO, "stderr"),
         };
+        // Only grows: F_SETPIPE_SZ would also shrink a pipe someone made
+        // larger. Not a pipe (file, terminal): F_GETPIPE_SZ fails.
+        // SAFETY: fcntl on a descriptor number; no memory involved.
+        unsafe {
+            let current = libc::fcntl(fd, libc::F_GETPIPE_SZ);
+            if current > 0 && current < PIPE_SIZE {
+                libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_SIZE);
+            }
+        }
         Sink {
             fd,
             _owned: None,
             state: Mutex::new(SinkState { broken: false }),
             name: name.to_owned(),
+            is_pipe: is_pipe(fd),
         }
     }
 
@@ -87,6 +104,7 @@ impl Sink {
     pub fn from_fd(fd: OwnedFd, name: impl Into<String>) -> Sink {
         Sink {
             fd: fd.as_raw_fd(),
+            is_pipe: is_pipe(fd.as_raw_fd()),
             _owned: Some(fd),
             state: Mutex::new(SinkState { broken: false }),
             name: name.into(),
@@ -107,6 +125,59 @@ impl Sink {
             );
         }
     }
+}
+
+impl Sink {
+    /// Moves `len` bytes from the pipe `src` into this (pipe) destination,
+    /// or, once the destination has failed, reads and drops them (using
+    /// `scratch`, at least `len` long).
+    fn splice_from(&self, src: RawFd, len: usize, scratch: &mut [u8]) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let mut left = len;
+        while left > 0 && !state.broken {
+            // SAFETY: plain descriptors; no offsets.
+            let n = unsafe {
+                libc::splice(
+                    src,
+                    std::ptr::null_mut(),
+                    self.fd,
+                    std::ptr::null_mut(),
+                    left,
+                    libc::SPLICE_F_MOVE,
+                )
+            };
+            if n > 0 {
+                left -= n as usize;
+                continue;
+            }
+            let err = if n == 0 {
+                io::Error::from(io::ErrorKind::UnexpectedEof)
+            } else {
+                io::Error::last_os_error()
+            };
+            match err.kind() {
+                io::ErrorKind::Interrupted => {}
+                io::ErrorKind::WouldBlock => {
+                    wait_fd(self.fd, libc::POLLOUT, -1);
+                }
+                _ => {
+                    state.broken = true;
+                    log::warn!(
+                        "cannot write the node's output to {}: {err}; discarding it from now on",
+                        self.name
+                    );
+                }
+            }
+        }
+        if left > 0 {
+            let _ = read_exact_fd(src, &mut scratch[..left]);
+        }
+    }
+}
+
+fn is_pipe(fd: RawFd) -> bool {
+    // SAFETY: fcntl on a descriptor number; fails for anything not a pipe.
+    unsafe { libc::fcntl(fd, libc::F_GETPIPE_SZ) > 0 }
 }
 
 /// `write(2)` until everything is written. Waits (poll) if the descriptor
@@ -189,7 +260,9 @@ pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     Ok((read, write))
 }
 
-/// Finds the keyword in lines of one stream, fed chunk by chunk.
+/// Finds the keyword (plain bytes) in lines of one stream, fed chunk by
+/// chunk. A keyword with a newline in it never matches; an empty one
+/// matches every line (config validation rejects it anyway).
 ///
 /// Bounded memory: it keeps the first [`MAX_KEPT_LINE`] bytes of the current
 /// line (for the heartbeat's copy of a matching line) and the current line's
@@ -557,8 +630,25 @@ fn pump(
     shared_sink: bool,
     mut scan: Option<(Scanner, Arc<Heartbeat>)>,
 ) {
-    let fd = shared.source.as_raw_fd();
     let mut buf = vec![0u8; CHUNK];
+    let spliced = sink.is_pipe && splice_pump(shared, sink, shared_sink, &mut scan, &mut buf);
+    if !spliced {
+        copy_pump(shared, sink, shared_sink, &mut scan, &mut buf);
+    }
+    if let Some((scanner, heartbeat)) = &mut scan {
+        scanner.finish(heartbeat);
+    }
+}
+
+/// The general loop: read a chunk, scan it, write it.
+fn copy_pump(
+    shared: &PumpShared,
+    sink: &Sink,
+    shared_sink: bool,
+    scan: &mut Option<(Scanner, Arc<Heartbeat>)>,
+    buf: &mut [u8],
+) {
+    let fd = shared.source.as_raw_fd();
     // buf[..held] is an unfinished line carried over from the last read.
     let mut held = 0;
     loop {
@@ -571,17 +661,13 @@ fn pump(
             }
         };
         shared.read.fetch_add(n as u64, Ordering::Release);
-        if let Some((scanner, heartbeat)) = &mut scan {
+        if let Some((scanner, heartbeat)) = scan {
             scanner.feed(&buf[held..held + n], heartbeat);
         }
         let filled = held + n;
         let mut cut = filled;
         if shared_sink && filled == buf.len() && wait_fd(fd, libc::POLLIN, 0) {
-            if let Some(last_newline) = memchr::memrchr(b'\n', &buf[..filled]) {
-                if filled - (last_newline + 1) <= MAX_CARRY {
-                    cut = last_newline + 1;
-                }
-            }
+            cut = line_cut(&buf[..filled]);
         }
         sink.write_all(&buf[..cut]);
         shared.passed.fetch_add(cut as u64, Ordering::Release);
@@ -590,39 +676,133 @@ fn pump(
     }
     sink.write_all(&buf[..held]);
     shared.passed.fetch_add(held as u64, Ordering::Release);
-    if let Some((scanner, heartbeat)) = &mut scan {
-        scanner.finish(heartbeat);
+}
+
+/// Where to cut a full chunk so that an unfinished last line (if not too
+/// long) waits for the next one.
+fn line_cut(chunk: &[u8]) -> usize {
+    match memchr::memrchr(b'\n', chunk) {
+        Some(last_newline) if chunk.len() - (last_newline + 1) <= MAX_CARRY => last_newline + 1,
+        _ => chunk.len(),
     }
+}
+
+/// The loop for a destination that is a pipe (what a container runtime
+/// gives): `tee(2)` duplicates the next chunk into a private pipe, from
+/// which it is read for the scan; `splice(2)` then moves the same bytes
+/// from the node's pipe into the destination. The bytes are copied once
+/// (for the scan) instead of twice, and the destination pipe gets the
+/// node's pages instead of new ones. An unfinished line is held back by
+/// simply leaving it in the node's pipe.
+///
+/// Returns false, having consumed nothing, if the system refuses `tee`.
+fn splice_pump(
+    shared: &PumpShared,
+    sink: &Sink,
+    shared_sink: bool,
+    scan: &mut Option<(Scanner, Arc<Heartbeat>)>,
+    buf: &mut [u8],
+) -> bool {
+    let src = shared.source.as_raw_fd();
+    let Ok((peek_read, peek_write)) = pipe() else {
+        return false;
+    };
+    // Bytes at the front of the node's pipe already scanned last time.
+    let mut scanned = 0;
+    let mut first = true;
+    loop {
+        let n = match tee_fd(src, peek_write.as_raw_fd(), buf.len()) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(err) if first && err.raw_os_error() == Some(libc::EINVAL) => return false,
+            Err(err) => {
+                log::warn!("reading the node's output failed: {err}");
+                // Whatever is left goes the ordinary way.
+                copy_pump(shared, sink, shared_sink, scan, buf);
+                return true;
+            }
+        };
+        first = false;
+        if let Err(err) = read_exact_fd(peek_read.as_raw_fd(), &mut buf[..n]) {
+            log::warn!("reading the node's output failed: {err}");
+            copy_pump(shared, sink, shared_sink, scan, buf);
+            return true;
+        }
+        if n > scanned {
+            shared
+                .read
+                .fetch_add((n - scanned) as u64, Ordering::Release);
+            if let Some((scanner, heartbeat)) = scan {
+                scanner.feed(&buf[scanned..n], heartbeat);
+            }
+        }
+        let mut cut = n;
+        // Holding back is only safe when more is already waiting, so the
+        // next tee brings new bytes at once.
+        if shared_sink && n == buf.len() && bytes_in_pipe(src) > n as u64 {
+            cut = line_cut(&buf[..n]);
+        }
+        sink.splice_from(src, cut, buf);
+        shared.passed.fetch_add(cut as u64, Ordering::Release);
+        scanned = n - cut;
+    }
+    true
+}
+
+/// `tee(2)` of up to `len` bytes, retried on EINTR. Ok(0) is end of file.
+fn tee_fd(src: RawFd, dst: RawFd, len: usize) -> io::Result<usize> {
+    loop {
+        // SAFETY: plain descriptors and a length.
+        let n = unsafe { libc::tee(src, dst, len, 0) };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        let err = io::Error::last_os_error();
+        match err.kind() {
+            io::ErrorKind::Interrupted => {}
+            io::ErrorKind::WouldBlock => {
+                wait_fd(src, libc::POLLIN, -1);
+            }
+            _ => return Err(err),
+        }
+    }
+}
+
+/// Reads exactly `buf.len()` bytes (they are known to be there).
+fn read_exact_fd(fd: RawFd, mut buf: &mut [u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        match read_fd(fd, buf)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => buf = &mut buf[n..],
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn scan(keyword: &str, chunks: &[&[u8]]) -> (Option<Vec<u8>>, usize) {
+    /// The last matching line after feeding `chunks` and ending the stream.
+    fn scan(keyword: &str, chunks: &[&[u8]]) -> Option<Vec<u8>> {
         let hb = Heartbeat::new(keyword);
         let mut scanner = Scanner::new(keyword.as_bytes());
-        let mut calls = 0;
         for chunk in chunks {
-            let before = hb.last_line();
-            let seen_before = hb.last_seen();
             scanner.feed(chunk, &hb);
-            if hb.last_seen() != seen_before || hb.last_line() != before {
-                calls += 1;
-            }
         }
-        (hb.last_seen().map(|_| hb.last_line()), calls)
+        scanner.finish(&hb);
+        hb.last_seen().map(|_| hb.last_line())
     }
 
     #[test]
     fn finds_keyword_inside_one_chunk() {
-        let (line, _) = scan("Prepared block", &[b"a\nx Prepared block #5\nb\n"]);
+        let line = scan("Prepared block", &[b"a\nx Prepared block #5\nb\n"]);
         assert_eq!(line.as_deref(), Some(&b"x Prepared block #5"[..]));
     }
 
     #[test]
     fn no_match_no_record() {
-        let (line, _) = scan("Prepared block", &[b"Prepared bloc\nk\n", b"Prepared\n"]);
+        let line = scan("Prepared block", &[b"Prepared bloc\nk\n", b"Prepared\n"]);
         assert_eq!(line, None);
     }
 
@@ -631,7 +811,7 @@ mod tests {
         for split in 1.."Prepared block".len() {
             let text = b"first line\nsay Prepared block #7 now\nlast\n";
             let at = "first line\nsay ".len() + split;
-            let (line, _) = scan("Prepared block", &[&text[..at], &text[at..]]);
+            let line = scan("Prepared block", &[&text[..at], &text[at..]]);
             assert_eq!(
                 line.as_deref(),
                 Some(&b"say Prepared block #7 now"[..]),
@@ -644,33 +824,33 @@ mod tests {
     fn finds_keyword_split_over_many_tiny_chunks() {
         let text = b"zz\nPrepared block\n";
         let chunks: Vec<&[u8]> = text.chunks(1).collect();
-        let (line, _) = scan("Prepared block", &chunks);
+        let line = scan("Prepared block", &chunks);
         assert_eq!(line.as_deref(), Some(&b"Prepared block"[..]));
     }
 
     #[test]
     fn seam_does_not_join_two_lines() {
-        let (line, _) = scan("Prepared block", &[b"Prepared", b"\n block\n"]);
+        let line = scan("Prepared block", &[b"Prepared", b"\n block\n"]);
         assert_eq!(line, None);
-        let (line, _) = scan("ab", &[b"a", b"\nb\n"]);
+        let line = scan("ab", &[b"a", b"\nb\n"]);
         assert_eq!(line, None);
     }
 
     #[test]
     fn line_split_after_match_is_kept_whole() {
-        let (line, _) = scan("block", &[b"x\nPrepared block #", b"42 (0xab)\nnext\n"]);
+        let line = scan("block", &[b"x\nPrepared block #", b"42 (0xab)\nnext\n"]);
         assert_eq!(line.as_deref(), Some(&b"Prepared block #42 (0xab)"[..]));
     }
 
     #[test]
     fn line_split_before_match_is_kept_whole() {
-        let (line, _) = scan("block", &[b"x\n2024 INFO ", b"Prepared block #1\n"]);
+        let line = scan("block", &[b"x\n2024 INFO ", b"Prepared block #1\n"]);
         assert_eq!(line.as_deref(), Some(&b"2024 INFO Prepared block #1"[..]));
     }
 
     #[test]
     fn keyword_in_invalid_utf8_line() {
-        let (line, _) = scan(
+        let line = scan(
             "Prepared block",
             &[b"\xff\xfe\x00 Prepared block \xc3\x28\r\n"],
         );
@@ -758,8 +938,14 @@ mod tests {
     }
 
     #[test]
+    fn empty_keyword_matches_every_line() {
+        let line = scan("", &[b"one\ntw", b"o\nthr", b"ee"]);
+        assert_eq!(line.as_deref(), Some(&b"three"[..]));
+    }
+
+    #[test]
     fn keyword_with_newline_never_matches() {
-        let (line, _) = scan("a\nb", &[b"a\nb\n"]);
+        let line = scan("a\nb", &[b"a\nb\n"]);
         assert_eq!(line, None);
     }
 

@@ -51,6 +51,36 @@ fn sixteen_mib_line_passes_byte_exact() {
     assert_eq!((matched, total), (line.len(), line.len()));
 }
 
+/// kubevali's stdout a regular file (no splicing into it): random lines
+/// with the keyword here and there arrive unchanged.
+#[test]
+fn output_to_a_file_passes_byte_exact() {
+    let dir = Scratch::new("to-file");
+    let mut data = Vec::new();
+    let noise = random_bytes(8 << 20);
+    for (i, piece) in noise.chunks(3000).enumerate() {
+        data.extend_from_slice(piece);
+        if i % 100 == 0 {
+            data.extend_from_slice(b" Prepared block ");
+        }
+        data.push(b'\n');
+    }
+    let input = dir.path("input");
+    std::fs::write(&input, &data).expect("write");
+    let input = input.display().to_string();
+    let config = dir.config(&node_config(&["cat", &input], &watching()));
+    let output = dir.path("output");
+    let file = std::fs::File::create(&output).expect("create");
+    let mut child = kubevali(&config)
+        .stdout(file)
+        .spawn()
+        .expect("start kubevali");
+    assert_eq!(code(wait(&mut child)), 0);
+    let got = std::fs::read(&output).expect("read output");
+    assert_eq!(got.len(), data.len());
+    assert!(got == data, "output differs");
+}
+
 /// 100 MiB of random bytes on each stream, routed to kubevali's stdout and
 /// stderr respectively, arrive unchanged.
 #[test]
