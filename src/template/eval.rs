@@ -64,6 +64,8 @@ pub struct Exec<'a> {
     steps: u64,
     /// Origin of the tree being walked, for error positions.
     origin: Origin,
+    /// An error from inside `include`, on its way out through the call.
+    nested: Option<Box<ExecError>>,
 }
 
 /// Runs `tree` with `.` = the kubevali data.
@@ -83,6 +85,7 @@ pub fn execute(
         depth: 0,
         steps: 0,
         origin: tree.origin,
+        nested: None,
     };
     match exec.walk(&dot, &tree.root) {
         Ok(()) => Ok(exec.out),
@@ -119,7 +122,12 @@ impl Host for Exec<'_> {
         let text = std::mem::replace(&mut self.out, saved_out);
         match result {
             Ok(()) => Ok(text),
-            Err(Stop::Error(e)) => Err(self.describe_nested(&e)),
+            Err(Stop::Error(e)) => {
+                // Passed on whole (see `call`), so recursion does not stack
+                // up one message prefix per level.
+                self.nested = Some(e);
+                Err(String::new())
+            }
             Err(Stop::Break | Stop::Continue) => Ok(text),
         }
     }
@@ -530,7 +538,14 @@ impl Exec<'_> {
                 self.check_value_size(pos, &value)?;
                 Ok(value)
             }
-            Err(message) => self.error(pos, format!("error calling {}: {message}", f.name)),
+            Err(message) => match self.nested.take() {
+                Some(e) if e.origin == self.origin => Err(Stop::Error(e)),
+                Some(e) => {
+                    let message = format!("error calling {}: {}", f.name, self.describe_nested(&e));
+                    self.error(pos, message)
+                }
+                None => self.error(pos, format!("error calling {}: {message}", f.name)),
+            },
         }
     }
 

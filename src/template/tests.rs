@@ -147,6 +147,8 @@ fn endless_recursion_is_an_error_not_a_stack_overflow() {
     ] {
         let e = error(source);
         assert!(e.message.contains("nested"), "{e}");
+        // One message, not one prefix per level.
+        assert!(e.message.len() < 200, "{e}");
     }
 }
 
