@@ -2,7 +2,7 @@
 //! argument conversions, variable scoping, truthiness and printing.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::ast::{Arg, Branch, Command, Node, Number, Origin, Pipe, Tree, is_empty_tree};
 use super::funcs::{Func, Host, Imp, MAX_STRING, Param};
@@ -38,7 +38,7 @@ type Result<T> = std::result::Result<T, Stop>;
 /// common ones, except that an empty definition never replaces a
 /// non-empty one (Go's `associate`).
 pub struct TemplateSet<'a> {
-    pub common: &'a HashMap<Rc<str>, Rc<Tree>>,
+    pub common: &'a HashMap<Arc<str>, Arc<Tree>>,
     pub value: &'a [Tree],
 }
 
@@ -59,7 +59,7 @@ pub struct Exec<'a> {
     ctx: &'a Context<'a>,
     common_src: &'a str,
     out: String,
-    vars: Vec<(Rc<str>, Value)>,
+    vars: Vec<(Arc<str>, Value)>,
     depth: usize,
     steps: u64,
     /// Origin of the tree being walked, for error positions.
@@ -81,7 +81,7 @@ pub fn execute(
         ctx,
         common_src,
         out: String::new(),
-        vars: vec![(Rc::from("$"), dot.clone())],
+        vars: vec![(Arc::from("$"), dot.clone())],
         depth: 0,
         steps: 0,
         origin: tree.origin,
@@ -310,7 +310,7 @@ impl Exec<'_> {
                 ),
             );
         }
-        let saved_vars = std::mem::replace(&mut self.vars, vec![(Rc::from("$"), data.clone())]);
+        let saved_vars = std::mem::replace(&mut self.vars, vec![(Arc::from("$"), data.clone())]);
         let saved_origin = std::mem::replace(&mut self.origin, tree.origin);
         self.depth += 1;
         let result = self.walk(&data, &tree.root);
@@ -397,7 +397,7 @@ impl Exec<'_> {
             }
             Arg::Str(_, s) => {
                 self.not_a_function(cmd, &final_value)?;
-                Ok(Value::Str(s.clone()))
+                Ok(Value::str(&**s))
             }
         }
     }
@@ -422,7 +422,7 @@ impl Exec<'_> {
         &self,
         pos: usize,
         mut receiver: Value,
-        names: &[Rc<str>],
+        names: &[Arc<str>],
         has_args: bool,
     ) -> Result<Value> {
         if names.is_empty() {
@@ -615,7 +615,7 @@ impl Exec<'_> {
             }
             Arg::Str(_, s) => {
                 return match param {
-                    Param::Any | Param::Reflect | Param::Str => Ok(Value::Str(s.clone())),
+                    Param::Any | Param::Reflect | Param::Str => Ok(Value::str(&**s)),
                     other => self.expected(pos, other, arg),
                 };
             }

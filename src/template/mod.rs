@@ -22,7 +22,7 @@ pub use value::{ElemType, Value};
 
 use std::collections::HashMap;
 use std::fmt;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use ast::{Origin, Tree};
 
@@ -72,7 +72,7 @@ impl std::error::Error for Error {}
 pub struct Templates {
     common_src: String,
     /// Every template the common text defines, its top level under "".
-    common: HashMap<Rc<str>, Rc<Tree>>,
+    common: HashMap<Arc<str>, Arc<Tree>>,
 }
 
 impl Templates {
@@ -83,7 +83,7 @@ impl Templates {
             common_src: common.to_owned(),
             common: trees
                 .into_iter()
-                .map(|t| (t.name.clone(), Rc::new(t)))
+                .map(|t| (t.name.clone(), Arc::new(t)))
                 .collect(),
         })
     }

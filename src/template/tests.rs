@@ -256,3 +256,9 @@ fn common_template_errors() {
     assert_eq!(e.message, "unexpected EOF");
     assert!(Templates::new("{{ define \"a\" }}x{{ end }}{{ define \"a\" }}y{{ end }}").is_err());
 }
+
+#[test]
+fn parsed_templates_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Templates>();
+}
