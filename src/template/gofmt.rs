@@ -7,13 +7,14 @@
 //! printer with flags, width and precision; one routine per kind of operand)
 //! because following it step by step is the simplest way to stay identical.
 //!
-//! Differences from Go, all unobservable in practice:
-//! * `%p` of a list would print a memory address in Go; we print the
-//!   bad-verb form instead, since an address cannot be reproduced.
-//! * Width and precision are bounded the way Go bounds them (Go refuses
-//!   numbers above ten million while parsing, and `*` arguments above one
-//!   million), so one verb allocates at most a few tens of megabytes; the
-//!   engine caps the whole output well below that anyway.
+//! The one difference from Go: `%p` of a list prints a memory address in
+//! Go, which cannot be reproduced; we print the bad-verb form instead.
+//!
+//! Go stops reading a width or precision once it passes one million (so
+//! about ten million at most gets through) and rejects `*` operands above
+//! one million, which bounds one verb to tens of megabytes. Widths apply to
+//! every element of a list though, and verbs repeat, so the printer also
+//! stops once its output reaches [`MAX_OUTPUT`].
 
 use super::value::Value;
 
@@ -30,6 +31,9 @@ pub fn sprint(args: &[Value]) -> String {
     let mut p = Printer::new();
     let mut prev_string = false;
     for (i, arg) in args.iter().enumerate() {
+        if p.full() {
+            break;
+        }
         let is_string = matches!(arg, Value::Str(_));
         if i > 0 && !is_string && !prev_string {
             p.buf.push(b' ');
@@ -45,6 +49,9 @@ pub fn sprint(args: &[Value]) -> String {
 pub fn sprintln(args: &[Value]) -> String {
     let mut p = Printer::new();
     for (i, arg) in args.iter().enumerate() {
+        if p.full() {
+            break;
+        }
         if i > 0 {
             p.buf.push(b' ');
         }
@@ -85,6 +92,11 @@ fn into_string(buf: Vec<u8>) -> String {
     }
 }
 
+/// Where the printer stops; Go has no limit. It is well above what the
+/// template engine accepts as a whole rendered value, so a cut result is
+/// rejected there rather than ever seen.
+pub const MAX_OUTPUT: usize = 4 << 20;
+
 const LOWER_DIGITS: &[u8; 17] = b"0123456789abcdefx";
 const UPPER_DIGITS: &[u8; 17] = b"0123456789ABCDEFX";
 
@@ -105,8 +117,7 @@ struct Flags {
     sharp: bool,
     space: bool,
     zero: bool,
-    // `%+v` and `%#v` are their own formats rather than flags on `%v`.
-    plus_v: bool,
+    /// `%#v` is Go syntax rather than `#` applied to `%v`.
     sharp_v: bool,
 }
 
@@ -135,8 +146,20 @@ impl Printer {
         }
     }
 
-    fn finish(self) -> String {
+    fn finish(mut self) -> String {
+        if self.buf.len() > MAX_OUTPUT {
+            // Back up to a rune boundary so the cut stays valid UTF-8.
+            let mut end = MAX_OUTPUT;
+            while end > 0 && (self.buf[end] & 0xC0) == 0x80 {
+                end -= 1;
+            }
+            self.buf.truncate(end);
+        }
         into_string(self.buf)
+    }
+
+    fn full(&self) -> bool {
+        self.buf.len() >= MAX_OUTPUT
     }
 
     fn clear_flags(&mut self) {
@@ -152,6 +175,7 @@ impl Printer {
     // ---- The `fmt` struct: padding and the per-kind formatters. ----
 
     fn write_padding(&mut self, n: usize) {
+        let n = n.min(MAX_OUTPUT.saturating_sub(self.buf.len()));
         let pad = if self.f.zero { b'0' } else { b' ' };
         self.buf.resize(self.buf.len() + n, pad);
     }
@@ -216,9 +240,10 @@ impl Printer {
         self.pad_no_zero(&out);
     }
 
-    fn fmt_integer(&mut self, u: u64, base: Base, signed: bool, verb: char, digits: &[u8; 17]) {
-        let negative = signed && (u as i64) < 0;
-        let mut u = if negative { u.wrapping_neg() } else { u };
+    /// Template integers are all signed (Go `int`, `int64`).
+    fn fmt_integer(&mut self, n: i64, base: Base, verb: char, digits: &[u8; 17]) {
+        let negative = n < 0;
+        let mut u = n.unsigned_abs();
 
         // Two ways to ask for leading zeros: `%.3d` and `%03d`; with both,
         // the precision wins and the padding is spaces.
@@ -518,7 +543,7 @@ impl Printer {
                 't' | 'v' => self.fmt_boolean(*b),
                 _ => self.bad_verb(verb, arg),
             },
-            Value::Int(n) | Value::Int64(n) => self.print_integer(*n as u64, verb, arg),
+            Value::Int(n) | Value::Int64(n) => self.print_integer(*n, verb, arg),
             Value::Float(x) => match verb {
                 'v' => self.fmt_float(*x, b'g', -1),
                 'b' | 'g' | 'G' | 'x' | 'X' => self.fmt_float(*x, verb as u8, -1),
@@ -551,6 +576,9 @@ impl Printer {
                     self.buf.extend_from_slice(arg.go_type_name().as_bytes());
                     self.buf.push(b'{');
                     for (i, item) in items.iter().enumerate() {
+                        if self.full() {
+                            break;
+                        }
                         if i > 0 {
                             self.buf.extend_from_slice(b", ");
                         }
@@ -560,6 +588,9 @@ impl Printer {
                 } else {
                     self.buf.push(b'[');
                     for (i, item) in items.iter().enumerate() {
+                        if self.full() {
+                            break;
+                        }
                         if i > 0 {
                             self.buf.push(b' ');
                         }
@@ -571,16 +602,18 @@ impl Printer {
         }
     }
 
-    fn print_integer(&mut self, u: u64, verb: char, arg: &Value) {
+    fn print_integer(&mut self, n: i64, verb: char, arg: &Value) {
         match verb {
-            'v' | 'd' => self.fmt_integer(u, Base::Dec, true, verb, LOWER_DIGITS),
-            'b' => self.fmt_integer(u, Base::Bin, true, verb, LOWER_DIGITS),
-            'o' | 'O' => self.fmt_integer(u, Base::Oct, true, verb, LOWER_DIGITS),
-            'x' => self.fmt_integer(u, Base::Hex, true, verb, LOWER_DIGITS),
-            'X' => self.fmt_integer(u, Base::Hex, true, verb, UPPER_DIGITS),
-            'c' => self.fmt_c(u),
-            'q' => self.fmt_qc(u),
-            'U' => self.fmt_unicode(u),
+            'v' | 'd' => self.fmt_integer(n, Base::Dec, verb, LOWER_DIGITS),
+            'b' => self.fmt_integer(n, Base::Bin, verb, LOWER_DIGITS),
+            'o' | 'O' => self.fmt_integer(n, Base::Oct, verb, LOWER_DIGITS),
+            'x' => self.fmt_integer(n, Base::Hex, verb, LOWER_DIGITS),
+            'X' => self.fmt_integer(n, Base::Hex, verb, UPPER_DIGITS),
+            // Go hands these the two's-complement bits: `%U` of -1 is
+            // U+FFFFFFFFFFFFFFFF, `%c` of it U+FFFD.
+            'c' => self.fmt_c(n as u64),
+            'q' => self.fmt_qc(n as u64),
+            'U' => self.fmt_unicode(n as u64),
             _ => self.bad_verb(verb, arg),
         }
     }
@@ -594,7 +627,7 @@ impl Printer {
         let mut after_index;
         let mut reordered = false;
         let mut i = 0;
-        'format_loop: while i < end {
+        'format_loop: while i < end && !self.full() {
             let mut good_arg_num = true;
             let last = i;
             while i < end && fb[i] != b'%' {
@@ -740,7 +773,7 @@ impl Printer {
         }
 
         // Go skips this check when indexes reordered the operands.
-        if !reordered && arg_num < args.len() {
+        if !reordered && arg_num < args.len() && !self.full() {
             self.clear_flags();
             self.buf.extend_from_slice(b"%!(EXTRA ");
             for (k, arg) in args[arg_num..].iter().enumerate() {
@@ -762,7 +795,7 @@ impl Printer {
     fn set_v_flags(&mut self) {
         self.f.sharp_v = self.f.sharp;
         self.f.sharp = false;
-        self.f.plus_v = self.f.plus;
+        // `%+v` only changes how structs print, and templates have none.
         self.f.plus = false;
     }
 
@@ -1007,6 +1040,11 @@ impl Decimal {
         }
     }
 
+    fn reads_back_as(&self, v: f64) -> bool {
+        let text = format!("0.{}e{}", String::from_utf8_lossy(&self.d), self.dp);
+        text.parse::<f64>() == Ok(v)
+    }
+
     fn digit(&self, j: i64) -> u8 {
         if j >= 0 && j < self.nd() {
             self.d[j as usize]
@@ -1016,8 +1054,13 @@ impl Decimal {
     }
 }
 
-/// The shortest digits that read back as `v`; Rust's `{:e}` finds the same
-/// digits as Go's Ryu (shortest, then closest).
+/// The shortest digits that read back as `v`, as Go's Ryu picks them.
+///
+/// Rust's `{:e}` finds the same number of digits, but where two candidates
+/// of that length are equally close to `v` it rounds up while Go rounds to
+/// even (`7.687968747989412e+14`, not `…413e+14`). Go's choice is `v`
+/// rounded half to even at that length, unless that falls outside the
+/// values that read back as `v`, in which case both pick the neighbour.
 fn shortest_digits(v: f64) -> Decimal {
     if v == 0.0 {
         return Decimal {
@@ -1028,12 +1071,17 @@ fn shortest_digits(v: f64) -> Decimal {
     let s = format!("{v:e}");
     let (mantissa, exp) = s.split_once('e').unwrap_or((&s, "0"));
     let exp: i64 = exp.parse().unwrap_or(0);
-    let mut d = Decimal {
+    let mut candidate = Decimal {
         d: mantissa.bytes().filter(u8::is_ascii_digit).collect(),
         dp: exp + 1,
     };
-    d.trim();
-    d
+    candidate.trim();
+    let mut rounded = exact_digits(v);
+    rounded.round(candidate.nd());
+    if (rounded.d != candidate.d || rounded.dp != candidate.dp) && rounded.reads_back_as(v) {
+        return rounded;
+    }
+    candidate
 }
 
 /// All the digits of `v` (an f64 is a dyadic rational, so they end).
@@ -1925,6 +1973,24 @@ mod tests {
         assert_eq!(sprintf("%*d", &[int(1_000_001), int(1)]), "%!(BADWIDTH)1");
         assert_eq!(sprintf("%.*d", &[int(-1_000_001), int(1)]), "%!(BADPREC)1");
         assert_eq!(sprintf("%[99999999]d", &[int(1)]), "%!d(BADINDEX)");
+    }
+
+    #[test]
+    fn output_stops_at_max_output() {
+        let many: Vec<Value> = (0..1000).map(int).collect();
+        let out = sprintf("%9999999v", &[list(ElemType::Int, &many)]);
+        assert_eq!(out.len(), MAX_OUTPUT);
+        assert!(out.starts_with("[      "));
+        let out = sprintf(&"%.9999999d".repeat(100), &many[..100]);
+        assert!(out.len() <= MAX_OUTPUT);
+        // Cut on a rune boundary.
+        let wide = s(&"é".repeat(3_000_000));
+        let out = sprintf("%s", &[wide]);
+        assert!(out.len() <= MAX_OUTPUT && out.len() >= MAX_OUTPUT - 1);
+        assert_eq!(
+            sprint(&[s(&"x".repeat(MAX_OUTPUT)), int(1)]).len(),
+            MAX_OUTPUT
+        );
     }
 
     #[test]

@@ -1,5 +1,9 @@
 // Emits Go 1.19's fmt output for a table of (format, args) as JSON lines,
-// the oracle for kubevali's src/template/gofmt.rs.
+// the oracle for kubevali's src/template/gofmt.rs. Regenerate with Go 1.19:
+//
+//	GO111MODULE=off go run main.go > cases.jsonl
+//
+// The random part is seeded, so the same Go version gives the same file.
 package main
 
 import (
@@ -230,6 +234,14 @@ func main() {
 		for _, verb := range []string{"%v", "%e", "%f", "%g", "%.3g", "%.0f", "%.2f", "%.10g", "%.20f", "%.17e", "%b", "%x", "%.2x", "%#g", "%#.3x", "%X", "%+.1e", "%08.3f", "%-10.2e|", "% .4G", "%.30g", "%#v", "%.0e", "%#.0f", "%#.0e", "%.1g", "%#.1g"} {
 			printf(verb, f)
 		}
+	}
+	// Integers times powers of ten: where two shortest candidates tie.
+	for _, bits := range []uint64{0x4305d9bbc503baea, 0x42e7f62af8508de4, 0x42852b79057fb240} {
+		printf("%v", math.Float64frombits(bits))
+	}
+	for k := 0; k < 300; k++ {
+		f := float64(r.Int63n(1<<53)) * math.Pow(10, float64(r.Intn(40)-20))
+		printf([]string{"%v", "%g", "%.16g", "%e"}[r.Intn(4)], f)
 	}
 	for k := 0; k < 400; k++ {
 		f := rf(r)
