@@ -119,6 +119,8 @@ struct Flags {
     zero: bool,
     /// `%#v` is Go syntax rather than `#` applied to `%v`.
     sharp_v: bool,
+    /// `%+v` names struct fields (only the template data is a struct).
+    plus_v: bool,
 }
 
 struct Printer {
@@ -795,7 +797,8 @@ impl Printer {
     fn set_v_flags(&mut self) {
         self.f.sharp_v = self.f.sharp;
         self.f.sharp = false;
-        // `%+v` only changes how structs print, and templates have none.
+        // `%+v` only changes how structs print: the template data.
+        self.f.plus_v = self.f.plus;
         self.f.plus = false;
     }
 
