@@ -99,7 +99,9 @@ fn matches_go_text_template() {
     let input = lines.join("\n") + "\n";
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
     let output = child.wait_with_output().expect("oracle output");
-    writer.join().expect("writer").expect("write cases");
+    if let Ok(Err(e)) = writer.join() {
+        panic!("the Go oracle stopped reading cases ({e}); did a case crash Go itself?");
+    }
     let results: Vec<Json> = String::from_utf8(output.stdout)
         .expect("UTF-8")
         .lines()
