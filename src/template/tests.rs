@@ -177,7 +177,7 @@ fn deep_nesting_in_the_source_is_refused() {
     assert!(error(&parens).message.contains("nesting deeper"));
     let ifs = format!("{}x{}", "{{ if 1 }}".repeat(5000), "{{ end }}".repeat(5000));
     assert!(error(&ifs).message.contains("nesting deeper"));
-    let ok = format!("{{{{ {}1{} }}}}", "(".repeat(50), ")".repeat(50));
+    let ok = format!("{{{{ {}1{} }}}}", "(".repeat(190), ")".repeat(190));
     assert_eq!(render(&ok).unwrap(), "1");
 }
 
