@@ -14,6 +14,8 @@ use super::{Context, NodeAddresses, gofmt};
 pub const MAX_DEPTH: usize = 1000;
 /// Work units (commands, nodes, list elements inspected) one render may use.
 const MAX_STEPS: u64 = 10_000_000;
+/// All strings and lists functions may build in one render, in bytes.
+const MAX_BUILT: u64 = 64 << 20;
 /// Lists inside lists deeper than this are refused.
 const MAX_LIST_NESTING: usize = 64;
 
@@ -66,6 +68,10 @@ pub struct Exec<'a> {
     origin: Origin,
     /// An error from inside `include`, on its way out through the call.
     nested: Option<Box<ExecError>>,
+    /// Bytes in the output buffers of the `include`s being run.
+    saved_out_len: usize,
+    /// Bytes of strings and lists built by functions so far.
+    built: u64,
 }
 
 /// Runs `tree` with `.` = the kubevali data.
@@ -86,6 +92,8 @@ pub fn execute(
         steps: 0,
         origin: tree.origin,
         nested: None,
+        saved_out_len: 0,
+        built: 0,
     };
     match exec.walk(&dot, &tree.root) {
         Ok(()) => Ok(exec.out),
@@ -118,7 +126,9 @@ impl Host for Exec<'_> {
 
     fn include(&mut self, name: &str, data: Value) -> std::result::Result<String, String> {
         let saved_out = std::mem::take(&mut self.out);
+        self.saved_out_len += saved_out.len();
         let result = self.call_template(name, data);
+        self.saved_out_len -= saved_out.len();
         let text = std::mem::replace(&mut self.out, saved_out);
         match result {
             Ok(()) => Ok(text),
@@ -163,7 +173,9 @@ impl Exec<'_> {
     }
 
     fn write(&mut self, pos: usize, text: &str) -> Result<()> {
-        if self.out.len() + text.len() > MAX_STRING {
+        // Outputs of unfinished `include`s count too, so recursion cannot
+        // pile up a buffer per level.
+        if self.saved_out_len + self.out.len() + text.len() > MAX_STRING {
             return self.error(pos, format!("output larger than {MAX_STRING} bytes"));
         }
         self.out.push_str(text);
@@ -556,6 +568,18 @@ impl Exec<'_> {
             Value::Str(s) if s.len() > MAX_STRING => {
                 self.error(pos, format!("result larger than {MAX_STRING} bytes"))
             }
+            Value::Str(s) => {
+                // Values can be kept in variables at every level of a
+                // recursion; the sum of all strings built bounds memory.
+                self.built += s.len() as u64;
+                if self.built > MAX_BUILT {
+                    return self.error(
+                        pos,
+                        format!("template builds more than {MAX_BUILT} bytes of strings"),
+                    );
+                }
+                Ok(())
+            }
             Value::List(..) => {
                 let mut visited = 0u64;
                 let Some(size) = weight(value, 0, &mut visited) else {
@@ -567,6 +591,13 @@ impl Exec<'_> {
                 self.step(pos, visited / 16)?;
                 if size > MAX_STRING as u64 {
                     return self.error(pos, format!("result larger than {MAX_STRING} bytes"));
+                }
+                self.built += size;
+                if self.built > MAX_BUILT {
+                    return self.error(
+                        pos,
+                        format!("template builds more than {MAX_BUILT} bytes of strings"),
+                    );
                 }
                 Ok(())
             }

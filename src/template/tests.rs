@@ -203,6 +203,10 @@ fn output_and_values_are_capped_before_allocating() {
         error(doubling).message.contains("larger than")
             || error(doubling).message.contains("nested")
     );
+    let piling = "{{ define \"a\" }}{{ repeat 900000 \"x\" }}{{ include \"a\" . }}{{ end }}{{ include \"a\" . }}";
+    assert!(error(piling).message.contains("output larger than"));
+    let hoarding = "{{ define \"a\" }}{{ $s := repeat 900000 \"x\" }}{{ template \"a\" . }}{{ end }}{{ template \"a\" . }}";
+    assert!(error(hoarding).message.contains("builds more than"));
     let spin = "{{ range until 65536 }}{{ range until 65536 }}{{ end }}{{ end }}";
     assert!(error(spin).message.contains("steps"));
     assert!(
