@@ -1,7 +1,7 @@
 //! The parsed form of a template, shaped like Go's `parse` nodes. Positions
 //! are byte offsets into the text the node was parsed from.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::funcs::Func;
 
@@ -15,21 +15,21 @@ pub enum Origin {
 
 #[derive(Debug)]
 pub struct Tree {
-    pub name: Rc<str>,
+    pub name: Arc<str>,
     pub origin: Origin,
     pub root: Vec<Node>,
 }
 
 #[derive(Debug)]
 pub enum Node {
-    Text(Rc<str>),
+    Text(Arc<str>),
     Action(Pipe),
     If(Branch),
     With(Branch),
     Range(Branch),
     Template {
         pos: usize,
-        name: Rc<str>,
+        name: Arc<str>,
         pipe: Option<Pipe>,
     },
     Break,
@@ -49,7 +49,7 @@ pub struct Pipe {
     pub pos: usize,
     /// `=` rather than `:=`.
     pub is_assign: bool,
-    pub decl: Vec<Rc<str>>,
+    pub decl: Vec<Arc<str>>,
     pub cmds: Vec<Command>,
 }
 
@@ -62,7 +62,7 @@ pub struct Command {
 /// A number literal with every reading Go's parser found valid.
 #[derive(Debug, Clone)]
 pub struct Number {
-    pub text: Rc<str>,
+    pub text: Arc<str>,
     pub int: Option<i64>,
     pub uint: bool,
     pub float: Option<f64>,
@@ -75,26 +75,26 @@ pub enum Arg {
     /// `.` (field chain empty) or `.A.B`.
     Field {
         pos: usize,
-        names: Vec<Rc<str>>,
+        names: Vec<Arc<str>>,
     },
     /// `$x.A.B`.
     Variable {
         pos: usize,
-        name: Rc<str>,
-        fields: Vec<Rc<str>>,
+        name: Arc<str>,
+        fields: Vec<Arc<str>>,
     },
     Dot(usize),
     Nil(usize),
     Bool(usize, bool),
     Number(usize, Number),
-    Str(usize, Rc<str>),
+    Str(usize, Arc<str>),
     Function(usize, &'static Func),
     Pipe(Box<Pipe>),
     /// `(pipeline).A.B`.
     Chain {
         pos: usize,
         node: Box<Arg>,
-        fields: Vec<Rc<str>>,
+        fields: Vec<Arc<str>>,
     },
 }
 

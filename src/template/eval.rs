@@ -2,7 +2,7 @@
 //! argument conversions, variable scoping, truthiness and printing.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::ast::{Arg, Branch, Command, Node, Number, Origin, Pipe, Tree, is_empty_tree};
 use super::funcs::{Func, Host, Imp, MAX_STRING, Param};
@@ -14,6 +14,8 @@ use super::{Context, NodeAddresses, gofmt};
 pub const MAX_DEPTH: usize = 1000;
 /// Work units (commands, nodes, list elements inspected) one render may use.
 const MAX_STEPS: u64 = 10_000_000;
+/// All strings and lists functions may build in one render, in bytes.
+const MAX_BUILT: u64 = 64 << 20;
 /// Lists inside lists deeper than this are refused.
 const MAX_LIST_NESTING: usize = 64;
 
@@ -38,7 +40,7 @@ type Result<T> = std::result::Result<T, Stop>;
 /// common ones, except that an empty definition never replaces a
 /// non-empty one (Go's `associate`).
 pub struct TemplateSet<'a> {
-    pub common: &'a HashMap<Rc<str>, Rc<Tree>>,
+    pub common: &'a HashMap<Arc<str>, Arc<Tree>>,
     pub value: &'a [Tree],
 }
 
@@ -59,11 +61,17 @@ pub struct Exec<'a> {
     ctx: &'a Context<'a>,
     common_src: &'a str,
     out: String,
-    vars: Vec<(Rc<str>, Value)>,
+    vars: Vec<(Arc<str>, Value)>,
     depth: usize,
     steps: u64,
     /// Origin of the tree being walked, for error positions.
     origin: Origin,
+    /// An error from inside `include`, on its way out through the call.
+    nested: Option<Box<ExecError>>,
+    /// Bytes in the output buffers of the `include`s being run.
+    saved_out_len: usize,
+    /// Bytes of strings and lists built by functions so far.
+    built: u64,
 }
 
 /// Runs `tree` with `.` = the kubevali data.
@@ -79,10 +87,13 @@ pub fn execute(
         ctx,
         common_src,
         out: String::new(),
-        vars: vec![(Rc::from("$"), dot.clone())],
+        vars: vec![(Arc::from("$"), dot.clone())],
         depth: 0,
         steps: 0,
         origin: tree.origin,
+        nested: None,
+        saved_out_len: 0,
+        built: 0,
     };
     match exec.walk(&dot, &tree.root) {
         Ok(()) => Ok(exec.out),
@@ -115,11 +126,18 @@ impl Host for Exec<'_> {
 
     fn include(&mut self, name: &str, data: Value) -> std::result::Result<String, String> {
         let saved_out = std::mem::take(&mut self.out);
+        self.saved_out_len += saved_out.len();
         let result = self.call_template(name, data);
+        self.saved_out_len -= saved_out.len();
         let text = std::mem::replace(&mut self.out, saved_out);
         match result {
             Ok(()) => Ok(text),
-            Err(Stop::Error(e)) => Err(self.describe_nested(&e)),
+            Err(Stop::Error(e)) => {
+                // Passed on whole (see `call`), so recursion does not stack
+                // up one message prefix per level.
+                self.nested = Some(e);
+                Err(String::new())
+            }
             Err(Stop::Break | Stop::Continue) => Ok(text),
         }
     }
@@ -155,7 +173,9 @@ impl Exec<'_> {
     }
 
     fn write(&mut self, pos: usize, text: &str) -> Result<()> {
-        if self.out.len() + text.len() > MAX_STRING {
+        // Outputs of unfinished `include`s count too, so recursion cannot
+        // pile up a buffer per level.
+        if self.saved_out_len + self.out.len() + text.len() > MAX_STRING {
             return self.error(pos, format!("output larger than {MAX_STRING} bytes"));
         }
         self.out.push_str(text);
@@ -302,7 +322,7 @@ impl Exec<'_> {
                 ),
             );
         }
-        let saved_vars = std::mem::replace(&mut self.vars, vec![(Rc::from("$"), data.clone())]);
+        let saved_vars = std::mem::replace(&mut self.vars, vec![(Arc::from("$"), data.clone())]);
         let saved_origin = std::mem::replace(&mut self.origin, tree.origin);
         self.depth += 1;
         let result = self.walk(&data, &tree.root);
@@ -389,7 +409,7 @@ impl Exec<'_> {
             }
             Arg::Str(_, s) => {
                 self.not_a_function(cmd, &final_value)?;
-                Ok(Value::Str(s.clone()))
+                Ok(Value::str(&**s))
             }
         }
     }
@@ -414,7 +434,7 @@ impl Exec<'_> {
         &self,
         pos: usize,
         mut receiver: Value,
-        names: &[Rc<str>],
+        names: &[Arc<str>],
         has_args: bool,
     ) -> Result<Value> {
         if names.is_empty() {
@@ -530,7 +550,14 @@ impl Exec<'_> {
                 self.check_value_size(pos, &value)?;
                 Ok(value)
             }
-            Err(message) => self.error(pos, format!("error calling {}: {message}", f.name)),
+            Err(message) => match self.nested.take() {
+                Some(e) if e.origin == self.origin => Err(Stop::Error(e)),
+                Some(e) => {
+                    let message = format!("error calling {}: {}", f.name, self.describe_nested(&e));
+                    self.error(pos, message)
+                }
+                None => self.error(pos, format!("error calling {}: {message}", f.name)),
+            },
         }
     }
 
@@ -540,6 +567,18 @@ impl Exec<'_> {
         match value {
             Value::Str(s) if s.len() > MAX_STRING => {
                 self.error(pos, format!("result larger than {MAX_STRING} bytes"))
+            }
+            Value::Str(s) => {
+                // Values can be kept in variables at every level of a
+                // recursion; the sum of all strings built bounds memory.
+                self.built += s.len() as u64;
+                if self.built > MAX_BUILT {
+                    return self.error(
+                        pos,
+                        format!("template builds more than {MAX_BUILT} bytes of strings"),
+                    );
+                }
+                Ok(())
             }
             Value::List(..) => {
                 let mut visited = 0u64;
@@ -552,6 +591,13 @@ impl Exec<'_> {
                 self.step(pos, visited / 16)?;
                 if size > MAX_STRING as u64 {
                     return self.error(pos, format!("result larger than {MAX_STRING} bytes"));
+                }
+                self.built += size;
+                if self.built > MAX_BUILT {
+                    return self.error(
+                        pos,
+                        format!("template builds more than {MAX_BUILT} bytes of strings"),
+                    );
                 }
                 Ok(())
             }
@@ -600,7 +646,7 @@ impl Exec<'_> {
             }
             Arg::Str(_, s) => {
                 return match param {
-                    Param::Any | Param::Reflect | Param::Str => Ok(Value::Str(s.clone())),
+                    Param::Any | Param::Reflect | Param::Str => Ok(Value::str(&**s)),
                     other => self.expected(pos, other, arg),
                 };
             }

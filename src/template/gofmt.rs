@@ -119,7 +119,7 @@ struct Flags {
     zero: bool,
     /// `%#v` is Go syntax rather than `#` applied to `%v`.
     sharp_v: bool,
-    /// `%+v` names struct fields (the data `.` is a struct).
+    /// `%+v` names struct fields (only the template data is a struct).
     plus_v: bool,
 }
 
@@ -797,7 +797,7 @@ impl Printer {
     fn set_v_flags(&mut self) {
         self.f.sharp_v = self.f.sharp;
         self.f.sharp = false;
-        // `%+v` only changes how structs print: the data `.` is one.
+        // `%+v` only changes how structs print: the template data.
         self.f.plus_v = self.f.plus;
         self.f.plus = false;
     }

@@ -4,8 +4,14 @@
 //! files. Whatever is supported prints byte for byte what Go 1.19 + sprig 3.2.3
 //! print; whatever is not is a clear error.
 //!
-//! (API surface fixed first so that config, argv and kube code can be written
-//! against it; the engine fills it in.)
+//! `lexer` → `parser` (trees in `ast`) → `eval`; `funcs` holds the function
+//! table (`builtin`, `sprig`, `kube`), `strconv` Go's literal and number
+//! parsing, `gofmt` Go's `fmt`. tests/conformance.rs and
+//! tests/differential.rs (against Go itself) pin the output to Go's.
+//!
+//! Limits, so no input can hang or exhaust the process: 1 MiB per string and
+//! per output, 1000 nested template calls (and never more than the stack
+//! allows), 200 nested parentheses or blocks, 10 million evaluation steps.
 
 mod ast;
 mod eval;
@@ -22,7 +28,7 @@ pub use value::{ElemType, Value};
 
 use std::collections::HashMap;
 use std::fmt;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use ast::{Origin, Tree};
 
@@ -72,7 +78,7 @@ impl std::error::Error for Error {}
 pub struct Templates {
     common_src: String,
     /// Every template the common text defines, its top level under "".
-    common: HashMap<Rc<str>, Rc<Tree>>,
+    common: HashMap<Arc<str>, Arc<Tree>>,
 }
 
 impl Templates {
@@ -83,7 +89,7 @@ impl Templates {
             common_src: common.to_owned(),
             common: trees
                 .into_iter()
-                .map(|t| (t.name.clone(), Rc::new(t)))
+                .map(|t| (t.name.clone(), Arc::new(t)))
                 .collect(),
         })
     }

@@ -1,7 +1,7 @@
 //! Builds trees from tokens with Go's grammar and Go's parse-time checks
 //! (undefined variables, unknown functions, `break` outside `range`).
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::ast::{Arg, Branch, Command, Node, Number, Origin, Pipe, Tree, is_empty_tree};
 use super::funcs;
@@ -31,7 +31,7 @@ pub fn parse(src: &str, origin: Origin) -> Result<Vec<Tree>> {
         src,
         tokens,
         at: 0,
-        vars: vec![Rc::from("$")],
+        vars: vec![Arc::from("$")],
         range_depth: 0,
         nesting: 0,
         origin,
@@ -39,7 +39,7 @@ pub fn parse(src: &str, origin: Origin) -> Result<Vec<Tree>> {
     };
     let root = p.parse_top()?;
     p.add(Tree {
-        name: Rc::from(""),
+        name: Arc::from(""),
         origin,
         root,
     })?;
@@ -57,7 +57,7 @@ struct Parser<'a> {
     src: &'a str,
     tokens: Vec<Token>,
     at: usize,
-    vars: Vec<Rc<str>>,
+    vars: Vec<Arc<str>>,
     range_depth: usize,
     nesting: usize,
     origin: Origin,
@@ -195,7 +195,7 @@ impl Parser<'_> {
         }
         let name = self.unquote(t)?;
         self.expect(Kind::RightDelim, context)?;
-        let saved_vars = std::mem::replace(&mut self.vars, vec![Rc::from("$")]);
+        let saved_vars = std::mem::replace(&mut self.vars, vec![Arc::from("$")]);
         let saved_range = std::mem::replace(&mut self.range_depth, 0);
         let (root, end) = self.item_list()?;
         self.vars = saved_vars;
@@ -210,7 +210,7 @@ impl Parser<'_> {
             }
         }
         self.add(Tree {
-            name: Rc::from(name),
+            name: Arc::from(name),
             origin: self.origin,
             root,
         })
@@ -241,7 +241,7 @@ impl Parser<'_> {
     fn text_or_action(&mut self) -> Result<Item> {
         let t = self.next_non_space();
         match t.kind {
-            Kind::Text => Ok(Item::Node(Node::Text(Rc::from(self.text(t))))),
+            Kind::Text => Ok(Item::Node(Node::Text(Arc::from(self.text(t))))),
             Kind::LeftDelim => self.action(),
             _ => self.unexpected(t, "input"),
         }
@@ -340,9 +340,9 @@ impl Parser<'_> {
         })
     }
 
-    fn template_name(&mut self, t: Token, context: &str) -> Result<Rc<str>> {
+    fn template_name(&mut self, t: Token, context: &str) -> Result<Arc<str>> {
         match t.kind {
-            Kind::String | Kind::RawString => Ok(Rc::from(self.unquote(t)?)),
+            Kind::String | Kind::RawString => Ok(Arc::from(self.unquote(t)?)),
             _ => self.unexpected(t, context),
         }
     }
@@ -370,7 +370,7 @@ impl Parser<'_> {
         let t = self.next_non_space();
         let name = self.template_name(t, context)?;
         let pipe = self.pipeline(context, Kind::RightDelim)?;
-        let saved_vars = std::mem::replace(&mut self.vars, vec![Rc::from("$")]);
+        let saved_vars = std::mem::replace(&mut self.vars, vec![Arc::from("$")]);
         let saved_range = std::mem::replace(&mut self.range_depth, 0);
         let (root, end) = self.item_list()?;
         self.vars = saved_vars;
@@ -412,14 +412,14 @@ impl Parser<'_> {
                 Kind::Assign | Kind::Declare => {
                     pipe.is_assign = next.kind == Kind::Assign;
                     self.next();
-                    let name: Rc<str> = Rc::from(self.text(v));
+                    let name: Arc<str> = Arc::from(self.text(v));
                     pipe.decl.push(name.clone());
                     self.vars.push(name);
                     break;
                 }
                 Kind::Char if self.text(next) == "," => {
                     self.next();
-                    let name: Rc<str> = Rc::from(self.text(v));
+                    let name: Arc<str> = Arc::from(self.text(v));
                     pipe.decl.push(name.clone());
                     self.vars.push(name);
                     if context == "range" && pipe.decl.len() < 2 {
@@ -517,10 +517,10 @@ impl Parser<'_> {
             return Ok(Some(node));
         }
         let chain_pos = self.peek().start;
-        let mut fields: Vec<Rc<str>> = Vec::new();
+        let mut fields: Vec<Arc<str>> = Vec::new();
         while self.peek().kind == Kind::Field {
             let t = self.next();
-            fields.push(Rc::from(&self.text(t)[1..]));
+            fields.push(Arc::from(&self.text(t)[1..]));
         }
         Ok(Some(match node {
             Arg::Field { pos, mut names } => {
@@ -571,26 +571,26 @@ impl Parser<'_> {
                 // `$x.y` arrives as one token; the fields are split off here.
                 let mut parts = name.split('.');
                 let var = parts.next().unwrap_or_default();
-                let fields: Vec<Rc<str>> = parts.map(Rc::from).collect();
+                let fields: Vec<Arc<str>> = parts.map(Arc::from).collect();
                 if !self.vars.iter().any(|v| &**v == var) {
                     return self.error(pos, format!("undefined variable {var:?}"));
                 }
                 Arg::Variable {
                     pos,
-                    name: Rc::from(var),
+                    name: Arc::from(var),
                     fields,
                 }
             }
             Kind::Field => Arg::Field {
                 pos,
-                names: vec![Rc::from(&self.text(t)[1..])],
+                names: vec![Arc::from(&self.text(t)[1..])],
             },
             Kind::Bool => Arg::Bool(pos, self.text(t) == "true"),
             Kind::CharConstant | Kind::Number | Kind::Complex => Arg::Number(pos, self.number(t)?),
             Kind::LeftParen => Arg::Pipe(Box::new(
                 self.pipeline("parenthesized pipeline", Kind::RightParen)?,
             )),
-            Kind::String | Kind::RawString => Arg::Str(pos, Rc::from(self.unquote(t)?)),
+            Kind::String | Kind::RawString => Arg::Str(pos, Arc::from(self.unquote(t)?)),
             _ => {
                 self.backup();
                 return Ok(None);
@@ -634,7 +634,7 @@ impl Parser<'_> {
                 }
             };
             return Ok(Number {
-                text: Rc::from(text),
+                text: Arc::from(text),
                 int: Some(c),
                 uint: true,
                 float: Some(c as f64),
@@ -642,7 +642,7 @@ impl Parser<'_> {
             });
         }
         let mut n = Number {
-            text: Rc::from(text),
+            text: Arc::from(text),
             int: None,
             uint: false,
             float: None,

@@ -147,6 +147,8 @@ fn endless_recursion_is_an_error_not_a_stack_overflow() {
     ] {
         let e = error(source);
         assert!(e.message.contains("nested"), "{e}");
+        // One message, not one prefix per level.
+        assert!(e.message.len() < 200, "{e}");
     }
 }
 
@@ -175,7 +177,7 @@ fn deep_nesting_in_the_source_is_refused() {
     assert!(error(&parens).message.contains("nesting deeper"));
     let ifs = format!("{}x{}", "{{ if 1 }}".repeat(5000), "{{ end }}".repeat(5000));
     assert!(error(&ifs).message.contains("nesting deeper"));
-    let ok = format!("{{{{ {}1{} }}}}", "(".repeat(50), ")".repeat(50));
+    let ok = format!("{{{{ {}1{} }}}}", "(".repeat(190), ")".repeat(190));
     assert_eq!(render(&ok).unwrap(), "1");
 }
 
@@ -201,6 +203,10 @@ fn output_and_values_are_capped_before_allocating() {
         error(doubling).message.contains("larger than")
             || error(doubling).message.contains("nested")
     );
+    let piling = "{{ define \"a\" }}{{ repeat 900000 \"x\" }}{{ include \"a\" . }}{{ end }}{{ include \"a\" . }}";
+    assert!(error(piling).message.contains("output larger than"));
+    let hoarding = "{{ define \"a\" }}{{ $s := repeat 900000 \"x\" }}{{ template \"a\" . }}{{ end }}{{ template \"a\" . }}";
+    assert!(error(hoarding).message.contains("builds more than"));
     let spin = "{{ range until 65536 }}{{ range until 65536 }}{{ end }}{{ end }}";
     assert!(error(spin).message.contains("steps"));
     assert!(
@@ -253,4 +259,10 @@ fn common_template_errors() {
         .expect("unexpected EOF");
     assert_eq!(e.message, "unexpected EOF");
     assert!(Templates::new("{{ define \"a\" }}x{{ end }}{{ define \"a\" }}y{{ end }}").is_err());
+}
+
+#[test]
+fn parsed_templates_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Templates>();
 }

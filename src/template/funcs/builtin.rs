@@ -193,3 +193,75 @@ pub fn printf(args: &[Value]) -> Result<Value, String> {
     };
     Ok(Value::str(gofmt::sprintf(&format, &args[1..])))
 }
+
+/// Go's `evalArgs`: one string stays as it is, anything else is printed,
+/// with nil as `<no value>`.
+fn eval_args(args: &[Value]) -> String {
+    if let [Value::Str(s)] = args {
+        return s.to_string();
+    }
+    let printable: Vec<Value> = args
+        .iter()
+        .map(|v| match v {
+            Value::Nil => Value::str("<no value>"),
+            other => other.clone(),
+        })
+        .collect();
+    gofmt::sprint(&printable)
+}
+
+/// Go's `template.HTMLEscapeString`.
+pub fn html(args: &[Value]) -> Result<Value, String> {
+    let text = eval_args(args);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\'' => out.push_str("&#39;"),
+            '"' => out.push_str("&#34;"),
+            '\0' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    Ok(Value::str(out))
+}
+
+/// Go's `template.JSEscapeString`.
+pub fn js(args: &[Value]) -> Result<Value, String> {
+    let text = eval_args(args);
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '"' => out.push_str("\\\""),
+            '<' => out.push_str("\\u003C"),
+            '>' => out.push_str("\\u003E"),
+            '&' => out.push_str("\\u0026"),
+            '=' => out.push_str("\\u003D"),
+            c if (c as u32) < 0x20 || (!c.is_ascii() && !gofmt::is_print(c)) => {
+                out.push_str(&format!("\\u{:04X}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(Value::str(out))
+}
+
+/// Go's `url.QueryEscape`.
+pub fn urlquery(args: &[Value]) -> Result<Value, String> {
+    let text = eval_args(args);
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(char::from(b));
+            }
+            b' ' => out.push('+'),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    Ok(Value::str(out))
+}

@@ -649,6 +649,34 @@ pub fn initial(args: &[Value]) -> Result<Value, String> {
     Ok(Value::List(ElemType::Any, items[..items.len() - 1].into()))
 }
 
+/// sprig's `slice`: `list[start:end]`, keeping the list's type.
+pub fn slice(args: &[Value]) -> Result<Value, String> {
+    let Value::List(elem, items) = &args[0] else {
+        return match &args[0] {
+            Value::Nil => {
+                Err("runtime error: invalid memory address or nil pointer dereference".into())
+            }
+            other => Err(format!(
+                "list should be type of slice or array but {}",
+                kind_name(other)
+            )),
+        };
+    };
+    if items.is_empty() {
+        return Ok(Value::Nil);
+    }
+    let len = items.len() as i64;
+    let start = args.get(1).map_or(0, to_int64);
+    let end = args.get(2).map_or(len, to_int64);
+    if start < 0 || end < start || end > len {
+        return Err(format!("reflect: slice index out of range [{start}:{end}]"));
+    }
+    Ok(Value::List(
+        *elem,
+        items[start as usize..end as usize].into(),
+    ))
+}
+
 pub fn compact(args: &[Value]) -> Result<Value, String> {
     let items = list_of(&args[0], "compact")
         .map_err(|e| e.replace("Cannot find compact on", "Cannot compact on"))?;
