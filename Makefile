@@ -35,6 +35,7 @@ oracle-deps:
 # Log pass-through against cat, and the zero-copy path against the producer
 # alone (1 GiB, alternating pairs; see docs/performance.md). Not a test.
 bench: build
+	$(CARGO) bench --locked --bench render
 	python3 tests/bench/bench.py --bin $(BIN)
 
 # --- Shipping: static binary, image, manifests, container end-to-end test ---
