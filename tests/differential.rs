@@ -8,9 +8,9 @@
 //! of a list ranged over is a nil interface in Go, so `.Field` on it fails
 //! there and prints `<no value>` here.
 //!
-//! Skipped, loudly, when `go` or the sprig sources are not installed (a
-//! failure instead under CI=true)
-//! (`apt-get install golang-go golang-github-masterminds-sprig-dev`).
+//! Skipped, loudly, when `go` or the sprig sources are not installed
+//! (`apt-get install golang-go golang-github-masterminds-sprig-dev`); under
+//! CI=true that is a failure instead.
 
 use std::collections::HashMap;
 use std::io::Write;
