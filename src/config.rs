@@ -602,10 +602,9 @@ impl Source {
         let position = error.location().map(|l| (l.line(), l.column()));
         let mut text = error.to_string();
         if let Some((line, column)) = position {
-            let suffix = format!(" at line {line} column {column}");
-            if let Some(stripped) = text.strip_suffix(&suffix) {
-                text = stripped.to_owned();
-            }
+            // The position leads the message already; libyaml's own text
+            // repeats it, at the end or before a second clause.
+            text = text.replacen(&format!(" at line {line} column {column}"), "", 1);
         }
         let (mut path, mut message) = match text.split_once(": ") {
             Some((path, message)) if !path.contains(' ') && !path.is_empty() => {
