@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod argv;
+pub mod base64;
 pub mod cli;
 pub mod config;
 pub mod duration;

@@ -445,108 +445,14 @@ pub fn substr(args: &[Value]) -> Result<Value, String> {
 }
 
 pub fn b64enc(args: &[Value]) -> Result<Value, String> {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let data = s(&args[0]).as_bytes();
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    string(out)
-}
-
-fn b64_value(b: u8) -> Option<u32> {
-    Some(match b {
-        b'A'..=b'Z' => b - b'A',
-        b'a'..=b'z' => b - b'a' + 26,
-        b'0'..=b'9' => b - b'0' + 52,
-        b'+' => 62,
-        b'/' => 63,
-        _ => return None,
-    } as u32)
-}
-
-/// Go's `base64.StdEncoding.DecodeString`, error offsets included: sprig
-/// prints the error text instead of failing.
-fn b64_decode(src: &[u8]) -> (Vec<u8>, Option<usize>) {
-    let mut out = Vec::with_capacity(src.len() / 4 * 3);
-    let mut si = 0;
-    while si < src.len() {
-        let mut quantum = [0u32; 4];
-        let mut dlen = 4;
-        let mut err = None;
-        let mut j = 0;
-        while j < 4 {
-            if si == src.len() {
-                if j == 0 {
-                    return (out, None);
-                }
-                // Padding is required.
-                return (out, Some(si - j));
-            }
-            let c = src[si];
-            si += 1;
-            if let Some(v) = b64_value(c) {
-                quantum[j] = v;
-                j += 1;
-                continue;
-            }
-            if c == b'\n' || c == b'\r' {
-                continue;
-            }
-            if c != b'=' {
-                return (out, Some(si - 1));
-            }
-            match j {
-                0 | 1 => return (out, Some(si - 1)),
-                2 => {
-                    while si < src.len() && (src[si] == b'\n' || src[si] == b'\r') {
-                        si += 1;
-                    }
-                    if si == src.len() {
-                        return (out, Some(src.len()));
-                    }
-                    if src[si] != b'=' {
-                        return (out, Some(si - 1));
-                    }
-                    si += 1;
-                }
-                _ => {}
-            }
-            while si < src.len() && (src[si] == b'\n' || src[si] == b'\r') {
-                si += 1;
-            }
-            if si < src.len() {
-                err = Some(si);
-            }
-            dlen = j;
-            break;
-        }
-        let val = (quantum[0] << 18) | (quantum[1] << 12) | (quantum[2] << 6) | quantum[3];
-        let bytes = [(val >> 16) as u8, (val >> 8) as u8, val as u8];
-        out.extend_from_slice(&bytes[..dlen - 1]);
-        if err.is_some() {
-            return (out, err);
-        }
-    }
-    (out, None)
+    string(crate::base64::encode(s(&args[0]).as_bytes()))
 }
 
 pub fn b64dec(args: &[Value]) -> Result<Value, String> {
-    match b64_decode(s(&args[0]).as_bytes()) {
-        (bytes, None) => string(byte_slice_owned(&bytes)),
-        (_, Some(at)) => string(format!("illegal base64 data at input byte {at}")),
+    // sprig prints Go's error text instead of failing.
+    match crate::base64::decode(s(&args[0]).as_bytes()) {
+        Ok(bytes) => string(byte_slice_owned(&bytes)),
+        Err(at) => string(format!("illegal base64 data at input byte {at}")),
     }
 }
 
