@@ -390,27 +390,26 @@ pub fn nospace(args: &[Value]) -> Result<Value, String> {
 /// A byte slice of a string, shown the way Go's output would read once
 /// decoded: every byte that is not part of a valid character becomes U+FFFD.
 fn byte_slice(text: &str, start: usize, end: usize) -> String {
-    let bytes = &text.as_bytes()[start..end];
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(_) => {
-            let mut out = String::new();
-            let mut rest = bytes;
-            while !rest.is_empty() {
-                match std::str::from_utf8(rest) {
-                    Ok(s) => {
-                        out.push_str(s);
-                        break;
-                    }
-                    Err(e) => {
-                        let good = e.valid_up_to();
-                        out.push_str(std::str::from_utf8(&rest[..good]).unwrap_or_default());
-                        out.push('\u{FFFD}');
-                        rest = &rest[good + 1..];
-                    }
-                }
+    lossy_per_byte(&text.as_bytes()[start..end])
+}
+
+/// Bytes as text, each byte that is not part of a valid character replaced
+/// by U+FFFD on its own (Go's raw bytes cannot live in a Rust `String`).
+fn lossy_per_byte(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    loop {
+        match std::str::from_utf8(rest) {
+            Ok(valid) => {
+                out.push_str(valid);
+                return out;
             }
-            out
+            Err(e) => {
+                let (valid, after) = rest.split_at(e.valid_up_to());
+                out.push_str(std::str::from_utf8(valid).unwrap_or_default());
+                out.push('\u{FFFD}');
+                rest = &after[1..];
+            }
         }
     }
 }
@@ -451,34 +450,8 @@ pub fn b64enc(args: &[Value]) -> Result<Value, String> {
 pub fn b64dec(args: &[Value]) -> Result<Value, String> {
     // sprig prints Go's error text instead of failing.
     match crate::base64::decode(s(&args[0]).as_bytes()) {
-        Ok(bytes) => string(byte_slice_owned(&bytes)),
+        Ok(bytes) => string(lossy_per_byte(&bytes)),
         Err(at) => string(format!("illegal base64 data at input byte {at}")),
-    }
-}
-
-fn byte_slice_owned(bytes: &[u8]) -> String {
-    match std::str::from_utf8(bytes) {
-        Ok(s) => s.to_owned(),
-        Err(_) => {
-            // Reuse the per-byte replacement through a lossless detour.
-            let mut out = String::new();
-            let mut rest = bytes;
-            while !rest.is_empty() {
-                match std::str::from_utf8(rest) {
-                    Ok(s) => {
-                        out.push_str(s);
-                        break;
-                    }
-                    Err(e) => {
-                        let good = e.valid_up_to();
-                        out.push_str(std::str::from_utf8(&rest[..good]).unwrap_or_default());
-                        out.push('\u{FFFD}');
-                        rest = &rest[good + 1..];
-                    }
-                }
-            }
-            out
-        }
     }
 }
 
