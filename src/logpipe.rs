@@ -135,32 +135,25 @@ impl Sink {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let mut left = len;
         while left > 0 && !state.broken {
-            // SAFETY: plain descriptors; no offsets.
-            let n = unsafe {
-                libc::splice(
-                    src,
-                    std::ptr::null_mut(),
-                    self.fd,
-                    std::ptr::null_mut(),
-                    left,
-                    libc::SPLICE_F_MOVE,
-                )
-            };
-            if n > 0 {
-                left -= n as usize;
-                continue;
-            }
-            let err = if n == 0 {
-                io::Error::from(io::ErrorKind::UnexpectedEof)
-            } else {
-                io::Error::last_os_error()
-            };
-            match err.kind() {
-                io::ErrorKind::Interrupted => {}
-                io::ErrorKind::WouldBlock => {
-                    wait_fd(self.fd, libc::POLLOUT, -1);
+            let moved = retry_io(self.fd, libc::POLLOUT, || {
+                // SAFETY: plain descriptors; no offsets.
+                unsafe {
+                    libc::splice(
+                        src,
+                        std::ptr::null_mut(),
+                        self.fd,
+                        std::ptr::null_mut(),
+                        left,
+                        libc::SPLICE_F_MOVE,
+                    )
                 }
-                _ => {
+            });
+            match moved {
+                Ok(n) if n > 0 => left -= n,
+                outcome => {
+                    let err = outcome
+                        .err()
+                        .unwrap_or_else(|| io::ErrorKind::UnexpectedEof.into());
                     state.broken = true;
                     log::warn!(
                         "cannot write the node's output to {}: {err}; discarding it from now on",
@@ -186,21 +179,37 @@ fn is_pipe(fd: RawFd) -> bool {
 fn write_fd(fd: RawFd, mut bytes: &[u8]) -> io::Result<()> {
     while !bytes.is_empty() {
         // SAFETY: the pointer and length come from a live slice.
-        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+        let n = retry_io(fd, libc::POLLOUT, || unsafe {
+            libc::write(fd, bytes.as_ptr().cast(), bytes.len())
+        })?;
+        bytes = &bytes[n..];
+    }
+    Ok(())
+}
+
+/// Runs a read/write-like system call until it gives an answer: again on
+/// EINTR, and after waiting for `events` on `wait_on` on EAGAIN (our
+/// descriptors are blocking, but a shared stdout may have had O_NONBLOCK set
+/// by someone else).
+fn retry_io(
+    wait_on: RawFd,
+    events: libc::c_short,
+    mut call: impl FnMut() -> isize,
+) -> io::Result<usize> {
+    loop {
+        let n = call();
         if n >= 0 {
-            bytes = &bytes[n as usize..];
-            continue;
+            return Ok(n as usize);
         }
         let err = io::Error::last_os_error();
         match err.kind() {
             io::ErrorKind::Interrupted => {}
             io::ErrorKind::WouldBlock => {
-                wait_fd(fd, libc::POLLOUT, -1);
+                wait_fd(wait_on, events, -1);
             }
             _ => return Err(err),
         }
     }
-    Ok(())
 }
 
 /// Waits until `fd` is ready for `events` or `timeout_ms` passes (-1: no
@@ -225,22 +234,10 @@ fn wait_fd(fd: RawFd, events: libc::c_short, timeout_ms: libc::c_int) -> bool {
 
 /// `read(2)`, retried on EINTR. Ok(0) is end of file.
 fn read_fd(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
-    loop {
-        // SAFETY: the pointer and length come from a live mutable slice.
-        let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
-        if n >= 0 {
-            return Ok(n as usize);
-        }
-        let err = io::Error::last_os_error();
-        match err.kind() {
-            io::ErrorKind::Interrupted => {}
-            // Only if someone set O_NONBLOCK on our pipe; wait instead.
-            io::ErrorKind::WouldBlock => {
-                wait_fd(fd, libc::POLLIN, -1);
-            }
-            _ => return Err(err),
-        }
-    }
+    // SAFETY: the pointer and length come from a live mutable slice.
+    retry_io(fd, libc::POLLIN, || unsafe {
+        libc::read(fd, buf.as_mut_ptr().cast(), buf.len())
+    })
 }
 
 /// A close-on-exec pipe as (read end, write end), enlarged to [`PIPE_SIZE`]
@@ -751,21 +748,8 @@ fn splice_pump(
 
 /// `tee(2)` of up to `len` bytes, retried on EINTR. Ok(0) is end of file.
 fn tee_fd(src: RawFd, dst: RawFd, len: usize) -> io::Result<usize> {
-    loop {
-        // SAFETY: plain descriptors and a length.
-        let n = unsafe { libc::tee(src, dst, len, 0) };
-        if n >= 0 {
-            return Ok(n as usize);
-        }
-        let err = io::Error::last_os_error();
-        match err.kind() {
-            io::ErrorKind::Interrupted => {}
-            io::ErrorKind::WouldBlock => {
-                wait_fd(src, libc::POLLIN, -1);
-            }
-            _ => return Err(err),
-        }
-    }
+    // SAFETY: plain descriptors and a length.
+    retry_io(src, libc::POLLIN, || unsafe { libc::tee(src, dst, len, 0) })
 }
 
 /// Reads exactly `buf.len()` bytes (they are known to be there).

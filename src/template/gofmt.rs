@@ -574,32 +574,24 @@ impl Printer {
                 self.buf.push(b'}');
             }
             Value::List(_, items) => {
-                if self.f.sharp_v {
+                // `%#v` is Go syntax, `[]string{"a", "b"}`; the rest `[a b]`.
+                let (open, separator, close): (&[u8], &[u8], &[u8]) = if self.f.sharp_v {
                     self.buf.extend_from_slice(arg.go_type_name().as_bytes());
-                    self.buf.push(b'{');
-                    for (i, item) in items.iter().enumerate() {
-                        if self.full() {
-                            break;
-                        }
-                        if i > 0 {
-                            self.buf.extend_from_slice(b", ");
-                        }
-                        self.print_value(item, verb);
-                    }
-                    self.buf.push(b'}');
+                    (b"{", b", ", b"}")
                 } else {
-                    self.buf.push(b'[');
-                    for (i, item) in items.iter().enumerate() {
-                        if self.full() {
-                            break;
-                        }
-                        if i > 0 {
-                            self.buf.push(b' ');
-                        }
-                        self.print_value(item, verb);
+                    (b"[", b" ", b"]")
+                };
+                self.buf.extend_from_slice(open);
+                for (i, item) in items.iter().enumerate() {
+                    if self.full() {
+                        break;
                     }
-                    self.buf.push(b']');
+                    if i > 0 {
+                        self.buf.extend_from_slice(separator);
+                    }
+                    self.print_value(item, verb);
                 }
+                self.buf.extend_from_slice(close);
             }
         }
     }
