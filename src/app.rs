@@ -8,6 +8,7 @@ use crate::argv::{Plan, Renderer};
 use crate::cli::{self, Command, RunOptions};
 use crate::config::{self, Config, ConfigError, Source};
 use crate::heartbeat::Heartbeat;
+use crate::install::{self, InstallError};
 use crate::kube::{self, KubeError};
 use crate::supervisor::{self, Event, NodeExit, NodeSpec, SpawnError, Supervisor};
 use crate::template::gofmt;
@@ -24,15 +25,19 @@ pub const EXIT_FAILURE: i32 = 1;
 pub enum AppError {
     Config(ConfigError),
     Kube(KubeError),
-    /// Signal handling could not be set up.
-    Signals(std::io::Error),
+    Install(InstallError),
+    /// Something kubevali needs for itself could not be set up.
+    Setup {
+        what: &'static str,
+        error: std::io::Error,
+    },
 }
 
 impl AppError {
     pub fn exit_code(&self) -> i32 {
         match self {
             AppError::Config(_) => EXIT_USAGE,
-            AppError::Kube(_) | AppError::Signals(_) => EXIT_FAILURE,
+            AppError::Kube(_) | AppError::Install(_) | AppError::Setup { .. } => EXIT_FAILURE,
         }
     }
 }
@@ -42,7 +47,8 @@ impl fmt::Display for AppError {
         match self {
             AppError::Config(e) => e.fmt(f),
             AppError::Kube(e) => write!(f, "nodeService: {e}"),
-            AppError::Signals(e) => write!(f, "cannot set up signal handling: {e}"),
+            AppError::Install(e) => e.fmt(f),
+            AppError::Setup { what, error } => write!(f, "cannot {what}: {error}"),
         }
     }
 }
@@ -78,13 +84,9 @@ pub fn main() -> i32 {
             println!("kubevali {}", env!("CARGO_PKG_VERSION"));
             Ok(0)
         }
-        Command::Install(path) => match crate::install::install_self(&path) {
-            Ok(_) => Ok(0),
-            Err(e) => {
-                log::error!("{e}");
-                Ok(EXIT_FAILURE)
-            }
-        },
+        Command::Install(path) => install::install_self(&path)
+            .map(|_| 0)
+            .map_err(AppError::Install),
         Command::Run(options) => run(&options),
     };
     outcome.unwrap_or_else(|e| {
@@ -96,7 +98,10 @@ pub fn main() -> i32 {
 fn run(options: &RunOptions) -> Result<i32, AppError> {
     // Before anything slow, so that a SIGTERM arriving while the config is
     // rendered (or Kubernetes is asked) is kept rather than lost.
-    let mut supervisor = Supervisor::install().map_err(AppError::Signals)?;
+    let mut supervisor = Supervisor::install().map_err(|error| AppError::Setup {
+        what: "set up signal handling",
+        error,
+    })?;
     let (config, source) = config::load(&options.config)?;
     logging::apply(&config.logging);
     let plan = prepare(&config, &source, options.dry_run)?;
@@ -119,7 +124,10 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
         supervisor.sender(),
         Event::ConfigChanged,
     )
-    .map_err(AppError::Signals)?;
+    .map_err(|error| AppError::Setup {
+        what: "start watching the config file",
+        error,
+    })?;
     watch(&mut supervisor, options, config, launch)
 }
 
