@@ -4,7 +4,8 @@
 The producer is `cat LOGFILE` (1 GiB of Substrate-style lines, generated once
 by genlog.py and kept in target/bench/). Measured in alternating pairs:
 
-  pass-through:  producer | cat            vs  kubevali (watchlog on, keyword) running the producer
+  pass-through:  producer | cat            vs  kubevali (watchlog on, pinging a
+                                               loopback listener) running the producer
   zero-copy:     producer alone            vs  kubevali (watchlog off) running the producer
 
 each with the output going to /dev/null ("null") and, closer to a container
@@ -15,6 +16,7 @@ reaped) minus the producer's, which /usr/bin/time around the producer
 reports separately. Its peak RSS is VmHWM from /proc, sampled until it exits.
 """
 import argparse
+import http.server
 import os
 import statistics
 import subprocess
@@ -42,24 +44,52 @@ def rusage_cpu(ru):
     return ru.ru_utime + ru.ru_stime
 
 
-def write_config(path, node_argv, watch):
+def write_config(path, node_argv, ping_url=None):
     quoted = ", ".join("'" + a.replace("'", "''") + "'" for a in node_argv)
     text = f"""nodeTemplate:
   index: "0"
   command: [{quoted}]
 """
-    if watch:
-        # Port 9 on loopback: nothing listens, so pings fail at once without
-        # leaving the machine. Only the log scanning matters here.
+    if ping_url:
         text += f"""watchlog:
   enabled: true
   keyword: "{KEYWORD}"
   lastThreshold: 5m
   healthcheckIDs: ["bench"]
-  pingBaseURL: "http://127.0.0.1:9"
+  pingBaseURL: "{ping_url}"
+  pingInterval: 1s
+  pingTimeout: 2s
 """
     with open(path, "w") as f:
         f.write(text)
+
+
+class PingListener:
+    """A loopback Healthchecks stand-in that answers every ping with 200, so
+    the pass-through runs with watchlog really pinging."""
+
+    def __init__(self):
+        listener = self
+        self.pings = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                listener.pings += 1
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"OK")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
 
 
 class Sink:
@@ -166,8 +196,9 @@ def main():
         timefile = os.path.join(tmp, "producer.time")
         watch_cfg = os.path.join(tmp, "watch.yaml")
         plain_cfg = os.path.join(tmp, "plain.yaml")
-        write_config(watch_cfg, producer_cmd(timefile, data), watch=True)
-        write_config(plain_cfg, producer_cmd(timefile, data), watch=False)
+        listener = PingListener()
+        write_config(watch_cfg, producer_cmd(timefile, data), ping_url=listener.url)
+        write_config(plain_cfg, producer_cmd(timefile, data))
         subprocess.run(["cat", data], stdout=subprocess.DEVNULL, check=True)  # page cache
 
         print(f"machine: {machine()}")
@@ -180,7 +211,9 @@ def main():
                 pass_through(args, binary, data, sink, tmp, watch_cfg, size, gib)
             if "zero-copy" in paths:
                 zero_copy(args, binary, data, sink, tmp, plain_cfg, size)
-        print("\nbaseline: pass-through = producer | cat; zero-copy = producer alone."
+        listener.close()
+        print(f"\npings received by the loopback listener: {listener.pings}")
+        print("baseline: pass-through = producer | cat; zero-copy = producer alone."
               "\nratio = median of per-pair kubevali/baseline wall times;"
               " best = fastest kubevali run / fastest baseline run.")
 
