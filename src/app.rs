@@ -1,6 +1,7 @@
 //! Wires the modules together. Every failure becomes one log line and an
 //! exit code here; nothing below decides how kubevali exits.
 
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::sync::Arc;
 
@@ -10,10 +11,10 @@ use crate::config::{self, Config, ConfigError, Source};
 use crate::heartbeat::Heartbeat;
 use crate::install::{self, InstallError};
 use crate::kube::{self, KubeError};
-use crate::supervisor::{self, Event, NodeExit, NodeSpec, SpawnError, Supervisor};
+use crate::supervisor::{self, Event, Input, NodeExit, NodeSpec, SpawnError, Supervisor};
 use crate::template::gofmt;
 use crate::watchlog::Pinger;
-use crate::{logging, quote, reload};
+use crate::{logging, quote, reload, signal, sys};
 
 /// Exit code for usage, config and template errors.
 pub const EXIT_USAGE: i32 = 2;
@@ -66,6 +67,11 @@ impl From<ConfigError> for AppError {
 }
 
 pub fn main() -> i32 {
+    // glibc gives every thread that allocates an arena of its own; kubevali's
+    // few threads allocate little, so those arenas would only add resident
+    // memory (about a quarter MiB measured by `make bench`). musl, which the
+    // shipped static binary uses, has no arenas. Before any thread exists.
+    sys::one_malloc_arena();
     logging::init();
     let args = std::env::args_os().skip(1);
     let command = match cli::parse(args, std::env::var_os("KUBEVALI_CONFIG")) {
@@ -110,91 +116,118 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
         println!("{}", quote::shell_line(&plan.argv));
         return Ok(0);
     }
-    let launch = Launch::new(&config, plan);
-    if !options.watch_config {
-        let outcome = supervisor.run(&launch.spec);
-        return Ok(launch.conclude(outcome));
-    }
-    if let Some(signal) = supervisor.pending_termination() {
+    if let Some(signal) = supervisor.stop_requested() {
+        log::info!(
+            "not starting the node: kubevali got {}",
+            signal::name(signal)
+        );
         return Ok(128 + signal);
     }
-    reload::spawn_watcher(
-        options.config.clone(),
-        Some(source.text.into_bytes()),
-        supervisor.sender(),
-        Event::ConfigChanged,
-    )
-    .map_err(|error| AppError::Setup {
-        what: "start watching the config file",
-        error,
-    })?;
-    watch(&mut supervisor, options, config, launch)
+    if options.watch_config {
+        reload::spawn_watcher(
+            options.config.clone(),
+            Some(source.text.into_bytes()),
+            supervisor.sender(),
+            Input::ConfigChanged,
+        )
+        .map_err(|error| AppError::Setup {
+            what: "start watching the config file",
+            error,
+        })?;
+    }
+    Ok(supervise(&mut supervisor, options, config, plan))
 }
 
-/// The node's life under `--watch-config`: restarts it when the rendered
-/// command changes, leaves it alone when a new config is broken or renders
-/// the same command, and ends with the node like the plain path does.
-fn watch(
-    supervisor: &mut Supervisor,
-    options: &RunOptions,
-    mut config: Config,
-    mut launch: Launch,
-) -> Result<i32, AppError> {
-    let mut node = match supervisor.spawn(&launch.spec) {
-        Ok(node) => node,
-        Err(e) => return Ok(launch.conclude(Err(e))),
-    };
+/// The node's whole life, with or without `--watch-config` (without it,
+/// no config change ever arrives): starts it, restarts it when the
+/// rendered command changes, leaves it alone when a new config is broken,
+/// renders the same command or names a program that cannot be started,
+/// and ends with the node.
+fn supervise(supervisor: &mut Supervisor, options: &RunOptions, config: Config, plan: Plan) -> i32 {
+    let mut config = config;
+    let mut launch = Launch::new(&config, plan);
+    if let Err(e) = supervisor.start(&launch.spec) {
+        return launch.spawn_failed(supervisor, e);
+    }
+    // A restart under way: the config and plan to start once the old node
+    // has stopped.
+    let mut next: Option<(Config, Plan)> = None;
     loop {
         match supervisor.next_event() {
-            Event::Signal(signal) => supervisor.forward(&node, signal),
-            Event::NodeExited { status } => {
-                let exit = supervisor.finish(node, status);
-                return Ok(launch.conclude(Ok(exit)));
-            }
             Event::ConfigChanged => {
-                let loaded = config::load(&options.config)
-                    .map_err(AppError::from)
-                    .and_then(|(new, source)| Ok((prepare(&new, &source, false)?, new)));
-                let (plan, new_config) = match loaded {
-                    Ok(loaded) => loaded,
-                    Err(e) => {
-                        log::error!("{e}; the node keeps running with the previous config");
-                        continue;
-                    }
+                let Some((new_config, plan)) = reload_config(options) else {
+                    continue;
                 };
                 logging::apply(&new_config.logging);
-                if plan.argv == launch.spec.argv && same_output_handling(&config, &new_config) {
+                if next.is_some() {
+                    // Already stopping for a restart: start the newest.
+                    log::info!("config changed again; the restart will use the newest");
+                    next = Some((new_config, plan));
+                } else if launch.runs(&plan.argv) && same_output_handling(&config, &new_config) {
                     log::info!(
                         "config changed, but the node command is unchanged; keeping the node"
                     );
                     launch.update_watchlog(&new_config, plan);
                     config = new_config;
-                    continue;
-                }
-                log::info!(
-                    "config changed; restarting the node: {}",
-                    go_quoted(&plan.argv)
-                );
-                let stopped =
-                    supervisor.stop(node, new_config.stop_signal, new_config.stop_timeout);
-                log::info!("node ended: {stopped}");
-                launch.retire();
-                if let Some(signal) = supervisor.pending_termination() {
+                } else {
                     log::info!(
-                        "not restarting: kubevali got {}",
-                        supervisor::signal_name(signal)
+                        "config changed; restarting the node: {}",
+                        go_quoted(&plan.argv)
                     );
-                    return Ok(stopped.code);
+                    supervisor.stop(new_config.stop_signal, new_config.stop_timeout);
+                    next = Some((new_config, plan));
+                }
+            }
+            Event::NodeEnded(exit) => {
+                let restart = next.take().filter(|_| exit.stopped_by_us);
+                let Some((new_config, plan)) = restart else {
+                    return launch.conclude(supervisor, exit);
+                };
+                log::info!("node ended: {exit}");
+                launch.retire();
+                if let Some(signal) = supervisor.stop_requested() {
+                    log::info!("not restarting: kubevali got {}", signal::name(signal));
+                    return exit.code;
                 }
                 config = new_config;
                 launch = Launch::new(&config, plan);
-                node = match supervisor.spawn(&launch.spec) {
-                    Ok(node) => node,
-                    Err(e) => return Ok(launch.conclude(Err(e))),
-                };
+                if let Err(e) = supervisor.start(&launch.spec) {
+                    return launch.spawn_failed(supervisor, e);
+                }
             }
+            // Only while no node runs, which is never the case here.
+            Event::StopRequested(_) | Event::Done => {}
         }
     }
+}
+
+/// Loads and renders the changed config, and checks that its program can
+/// be started. None (after logging why) when the node should keep running
+/// as it is.
+fn reload_config(options: &RunOptions) -> Option<(Config, Plan)> {
+    let loaded = config::load(&options.config)
+        .map_err(AppError::from)
+        .and_then(|(new, source)| Ok((prepare(&new, &source, false)?, new)));
+    let (plan, new_config) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            log::error!("{e}; the node keeps running with the previous config");
+            return None;
+        }
+    };
+    // Stopping a healthy node for a command that cannot start would leave
+    // nothing running; a typo in the program's name must not do that.
+    if let Some(program) = plan.argv.first()
+        && let Err(e) = supervisor::preflight(OsStr::new(program))
+    {
+        log::error!(
+            "{}: nodeTemplate.command[0]: {}; the node keeps running with the previous config",
+            options.config.display(),
+            e
+        );
+        return None;
+    }
+    Some((new_config, plan))
 }
 
 /// Whether a running node's output can stay as it is: the same streams and
@@ -229,12 +262,19 @@ impl Launch {
                 Pinger::start(&config.watchlog, check_id, Arc::clone(heartbeat))
             });
         let spec = NodeSpec {
-            argv: plan.argv,
+            // The rendered argv becomes bytes here until rendering
+            // produces them itself.
+            argv: plan.argv.into_iter().map(OsString::from).collect(),
             stdout: config.node_stdout,
             stderr: config.node_stderr,
             heartbeat,
         };
         Launch { spec, pinger }
+    }
+
+    /// Whether the node runs with exactly `argv`.
+    fn runs(&self, argv: &[String]) -> bool {
+        self.spec.argv.iter().map(OsString::as_os_str).eq(argv.iter().map(OsStr::new))
     }
 
     /// Takes watchlog settings from a reloaded config into the running
@@ -253,28 +293,58 @@ impl Launch {
     }
 
     /// Reports how the node's life ended and gives kubevali's exit code.
-    fn conclude(self, outcome: Result<NodeExit, SpawnError>) -> i32 {
-        match outcome {
-            Ok(exit) => {
-                log::info!("node ended: {exit}");
-                if let Some(pinger) = self.pinger {
-                    // A stop kubevali passed on (SIGTERM to the pod) is
-                    // planned; any other end of the node is an outage.
-                    if exit.stopped_by_us {
-                        pinger.stop();
-                    } else {
-                        pinger.node_exited(&exit_headline(&exit));
-                    }
-                }
-                exit.code
+    fn conclude(self, supervisor: &mut Supervisor, exit: NodeExit) -> i32 {
+        log::info!("node ended: {exit}");
+        if let Some(pinger) = self.pinger {
+            // A stop kubevali passed on (SIGTERM to the pod) is planned;
+            // any other end of the node is an outage.
+            if exit.stopped_by_us {
+                pinger.stop();
+            } else {
+                final_ping(supervisor, pinger, exit_headline(&exit));
             }
-            Err(e) => {
-                log::error!("{e}");
-                if let Some(pinger) = self.pinger {
-                    pinger.node_exited(&format!("node could not be started: {e}"));
-                }
-                e.exit_code()
+        }
+        exit.code
+    }
+
+    fn spawn_failed(self, supervisor: &mut Supervisor, e: SpawnError) -> i32 {
+        log::error!("{e}");
+        if let Some(pinger) = self.pinger {
+            final_ping(
+                supervisor,
+                pinger,
+                format!("node could not be started: {e}"),
+            );
+        }
+        e.exit_code()
+    }
+}
+
+/// Sends the final `/fail` ping on a thread of its own and waits for it,
+/// but not past a stop request: a SIGTERM ends kubevali at once.
+fn final_ping(supervisor: &mut Supervisor, pinger: Pinger, headline: String) {
+    let done = supervisor.sender();
+    let sender = std::thread::Builder::new()
+        .name("final-ping".to_owned())
+        .spawn(move || {
+            pinger.node_exited(&headline);
+            let _ = done.send(Input::Done);
+        });
+    if let Err(e) = sender {
+        log::error!("watchlog: cannot start the final ping: {e}");
+        return;
+    }
+    loop {
+        match supervisor.next_event() {
+            Event::Done => return,
+            Event::StopRequested(signal) => {
+                log::info!(
+                    "not waiting for the final ping: kubevali got {}",
+                    signal::name(signal)
+                );
+                return;
             }
+            Event::ConfigChanged | Event::NodeEnded(_) => {}
         }
     }
 }
@@ -282,7 +352,7 @@ impl Launch {
 /// The first line of the final `/fail` ping's body.
 fn exit_headline(exit: &NodeExit) -> String {
     match exit.signal {
-        Some(signal) => format!("node was killed by {}", supervisor::signal_name(signal)),
+        Some(signal) => format!("node was killed by {}", signal::name(signal)),
         None => format!("node exited with status {}", exit.code),
     }
 }

@@ -186,7 +186,7 @@ fn de_opt_duration<'de, D: Deserializer<'de>>(
 
 fn de_signal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i32, D::Error> {
     de_text_with(deserializer, |text| {
-        crate::supervisor::parse_signal(text).ok_or_else(|| {
+        crate::signal::parse(text).ok_or_else(|| {
             format!("unknown signal {text:?}; use a name such as SIGTERM, INT or HUP, or a number")
         })
     })

@@ -1,24 +1,33 @@
 //! kubevali: the entrypoint of a chain node in a Kubernetes StatefulSet.
 //!
-//! Modules follow the data: `cli` → `config` (with `duration`) → `template` →
-//! `argv` → `supervisor` (spawn, signals, reaping) → `logpipe` (pass-through
-//! and keyword scanner, feeding `heartbeat`) → `watchlog` (pings); `reload`
-//! restarts the node on config changes; `kube` talks to the Kubernetes API;
-//! `install` copies the binary into a shared volume; `app` wires them up.
+//! Modules follow the data: `cli` → `config` (with `duration`) → `template`
+//! → `argv` → `supervisor` (the node's state: spawn, signals, reaping) →
+//! `logpipe` (pass-through and keyword scanner, feeding `heartbeat`) →
+//! `watchlog` (pings); `reload` notices config changes; `kube` talks to the
+//! Kubernetes API; `install` copies the binary into a shared volume; `app`
+//! wires them up. Leaves: `signal` (names, parsing, what is forwarded) and
+//! `sys` (every call into the C library).
+//!
+//! The public modules are what the integration tests and the fuzz target
+//! use; everything else is private to the crate, so that the compiler
+//! reports what nothing uses.
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 pub mod app;
-pub mod argv;
-pub mod base64;
-pub mod cli;
+mod argv;
+mod base64;
+mod cli;
 pub mod config;
-pub mod duration;
+mod duration;
 pub mod heartbeat;
 pub mod install;
 pub mod kube;
-pub mod logging;
+mod logging;
 pub mod logpipe;
-pub mod quote;
-pub mod reload;
+mod quote;
+mod reload;
+pub mod signal;
 pub mod supervisor;
+mod sys;
 pub mod template;
 pub mod watchlog;

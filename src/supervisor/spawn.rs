@@ -1,11 +1,22 @@
-//! Finding the node's program the way `execvp` would, and saying clearly
-//! why it cannot be started.
+//! Starting the node: finding its program the way `execvp` would (but
+//! never falling back to `/bin/sh`), checking it can be run, starting it
+//! with its output wired up, and saying clearly why it cannot be started.
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
-use std::io;
+use std::io::{self, Read};
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use crate::config::Stream;
+use crate::logpipe::{Pump, Scanner, Sink};
+use crate::sys;
+
+use super::NodeSpec;
 
 /// Searched when PATH is not set at all: the PATH container runtimes give
 /// a container whose image sets none.
@@ -23,6 +34,14 @@ pub enum SpawnError {
     },
     /// The program exists but its `#!` interpreter or dynamic loader does not.
     MissingInterpreter { command: String, path: PathBuf },
+    /// The program is a file the kernel cannot run: neither an ELF binary
+    /// for this machine nor a `#!` script (`execve` says ENOEXEC).
+    UnknownFormat {
+        command: String,
+        path: PathBuf,
+        /// It is an ELF file, for another machine or damaged.
+        elf: bool,
+    },
     /// The program was found but cannot be executed.
     NotExecutable {
         command: String,
@@ -41,7 +60,7 @@ impl SpawnError {
             SpawnError::NoCommand
             | SpawnError::NotFound { .. }
             | SpawnError::MissingInterpreter { .. } => 127,
-            SpawnError::NotExecutable { .. } => 126,
+            SpawnError::NotExecutable { .. } | SpawnError::UnknownFormat { .. } => 126,
             SpawnError::Other { .. } => 1,
         }
     }
@@ -75,6 +94,24 @@ impl fmt::Display for SpawnError {
             SpawnError::MissingInterpreter { command, path } => write!(
                 f,
                 "cannot start the node: {}exists, but its interpreter (#! line) or dynamic loader does not",
+                Found(command, path)
+            ),
+            SpawnError::UnknownFormat {
+                command,
+                path,
+                elf: true,
+            } => write!(
+                f,
+                "cannot start the node: {}is an ELF file this machine cannot run (built for another architecture, or damaged)",
+                Found(command, path)
+            ),
+            SpawnError::UnknownFormat {
+                command,
+                path,
+                elf: false,
+            } => write!(
+                f,
+                "cannot start the node: {}is not a program: neither an ELF binary nor a script starting with #! (kubevali does not run such files through /bin/sh)",
                 Found(command, path)
             ),
             SpawnError::NotExecutable {
@@ -121,24 +158,26 @@ impl std::error::Error for SpawnError {
 /// otherwise each PATH directory is tried in order (an empty entry is the
 /// current directory) and the first executable regular file wins. If only
 /// non-executable candidates exist, the first of them is reported, as
-/// `execvp` reports EACCES.
-pub fn resolve(command: &str, path_var: Option<&OsStr>) -> Result<PathBuf, SpawnError> {
+/// `execvp` reports EACCES. The spawn and the reload pre-flight both use
+/// this, so they cannot disagree.
+pub fn resolve(command: &OsStr, path_var: Option<&OsStr>) -> Result<PathBuf, SpawnError> {
+    let shown = || command.to_string_lossy().into_owned();
     if command.is_empty() {
         return Err(SpawnError::NotFound {
             command: String::new(),
             search_path: None,
         });
     }
-    if command.contains('/') {
+    if command.as_bytes().contains(&b'/') {
         let path = PathBuf::from(command);
         return match check(&path) {
             Candidate::Runnable => Ok(path),
             Candidate::Missing => Err(SpawnError::NotFound {
-                command: command.to_owned(),
+                command: shown(),
                 search_path: None,
             }),
             Candidate::NotRunnable(reason) => Err(SpawnError::NotExecutable {
-                command: command.to_owned(),
+                command: shown(),
                 path,
                 reason,
             }),
@@ -163,12 +202,12 @@ pub fn resolve(command: &str, path_var: Option<&OsStr>) -> Result<PathBuf, Spawn
     }
     match refused {
         Some((path, reason)) => Err(SpawnError::NotExecutable {
-            command: command.to_owned(),
+            command: shown(),
             path,
             reason,
         }),
         None => Err(SpawnError::NotFound {
-            command: command.to_owned(),
+            command: shown(),
             search_path: Some(search.to_string_lossy().into_owned()),
         }),
     }
@@ -191,16 +230,77 @@ fn check(path: &Path) -> Candidate {
     if !meta.is_file() {
         return Candidate::NotRunnable(io::Error::from_raw_os_error(libc::EACCES));
     }
-    let Ok(c_path) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
-        return Candidate::Missing;
-    };
-    // access(2) rather than mode bits: it knows about root, ACLs and
-    // read-only or noexec mounts the way exec will.
-    // SAFETY: a valid NUL-terminated path.
-    if unsafe { libc::access(c_path.as_ptr(), libc::X_OK) } == 0 {
-        Candidate::Runnable
+    match sys::executable(path) {
+        Ok(()) => Candidate::Runnable,
+        Err(err) => Candidate::NotRunnable(err),
+    }
+}
+
+/// The ELF machine this kubevali was built for (the node must match).
+const NATIVE_ELF_MACHINE: Option<u16> = if cfg!(target_arch = "x86_64") {
+    Some(62)
+} else if cfg!(target_arch = "aarch64") {
+    Some(183)
+} else {
+    None
+};
+
+/// What the first bytes of a program say about whether exec can run it.
+enum Format {
+    Elf { machine: Option<u16> },
+    Script,
+    Unknown,
+}
+
+fn sniff(path: &Path) -> Option<Format> {
+    let mut head = [0u8; 20];
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut len = 0;
+    while len < head.len() {
+        match file.read(&mut head[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    let head = &head[..len];
+    Some(if head.starts_with(b"\x7fELF") {
+        // e_machine, in the byte order EI_DATA (byte 5) names.
+        let machine = head.get(18..20).and_then(|m| match head[5] {
+            1 => Some(u16::from_le_bytes([m[0], m[1]])),
+            2 => Some(u16::from_be_bytes([m[0], m[1]])),
+            _ => None,
+        });
+        Format::Elf { machine }
+    } else if head.starts_with(b"#!") {
+        Format::Script
     } else {
-        Candidate::NotRunnable(io::Error::last_os_error())
+        Format::Unknown
+    })
+}
+
+/// Checks, before the running node is stopped for a new one, that the
+/// new command can be started: found through PATH exactly as the spawn
+/// will find it, a regular file, executable by kubevali's user, and an
+/// ELF binary for this machine or a `#!` script. What only `execve` can
+/// tell (a missing ELF interpreter, a broken library) is not checked.
+pub fn preflight(command: &OsStr) -> Result<PathBuf, SpawnError> {
+    let path = resolve(command, std::env::var_os("PATH").as_deref())?;
+    let unknown = |elf| SpawnError::UnknownFormat {
+        command: command.to_string_lossy().into_owned(),
+        path: path.clone(),
+        elf,
+    };
+    match sniff(&path) {
+        Some(Format::Unknown) => Err(unknown(false)),
+        Some(Format::Elf { machine }) if machine.is_none() || machine != NATIVE_ELF_MACHINE => {
+            match NATIVE_ELF_MACHINE {
+                Some(_) => Err(unknown(true)),
+                None => Ok(path),
+            }
+        }
+        _ => Ok(path),
     }
 }
 
@@ -214,11 +314,17 @@ pub fn classify(command: &str, path: &Path, err: io::Error) -> SpawnError {
             command,
             path: path.to_owned(),
         },
+        // Where execvp would hand the file to /bin/sh. That ran whatever
+        // text a damaged binary held as shell commands; say what it is not.
+        Some(libc::ENOEXEC) => SpawnError::UnknownFormat {
+            command,
+            path: path.to_owned(),
+            elf: matches!(sniff(path), Some(Format::Elf { .. })),
+        },
         // Errors execve itself gives for this program.
         Some(
             libc::EACCES
             | libc::EPERM
-            | libc::ENOEXEC
             | libc::ETXTBSY
             | libc::EISDIR
             | libc::ELOOP
@@ -236,6 +342,124 @@ pub fn classify(command: &str, path: &Path, err: io::Error) -> SpawnError {
             reason: err,
         },
     }
+}
+
+/// A started node: its pid, the pumps passing its output on (none when it
+/// writes to kubevali's descriptors directly), and whether it took the
+/// terminal's foreground.
+pub(super) struct Started {
+    pub pid: i32,
+    pub pumps: Vec<Pump>,
+    pub took_terminal: bool,
+}
+
+/// Starts the node as `spec` says: stdin and environment are kubevali's,
+/// its own process group (the terminal's foreground, if kubevali held it),
+/// SIGKILL when kubevali dies, every signal at its default. The program is
+/// run with `execve` on the path [`resolve`] found, never through a shell.
+pub(super) fn start(spec: &NodeSpec) -> Result<Started, SpawnError> {
+    let Some(command_os) = spec.argv.first() else {
+        return Err(SpawnError::NoCommand);
+    };
+    let command = command_os.to_string_lossy().into_owned();
+    let program = resolve(command_os, std::env::var_os("PATH").as_deref())?;
+    let other = |reason| SpawnError::Other {
+        command: command.clone(),
+        reason,
+    };
+
+    let take_terminal = sys::owns_terminal_foreground(libc::STDIN_FILENO);
+    let setup = sys::ChildSetup::new(
+        &program,
+        &spec.argv,
+        std::env::vars_os(),
+        take_terminal.then_some(libc::STDIN_FILENO),
+    )
+    .map_err(|nul| {
+        other(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("word {} of the command line holds a NUL byte", nul.index),
+        ))
+    })?;
+
+    // std's Command does the fork, the stdio wiring, the process group and
+    // the report of a failed exec back to us; the exec itself is ours, so
+    // that nothing falls back to /bin/sh.
+    let mut cmd = Command::new(&program);
+    cmd.stdin(Stdio::inherit()).process_group(0);
+    // SAFETY: ChildSetup::exec makes only async-signal-safe system calls
+    // and does not allocate; it returns only if execve failed.
+    unsafe { cmd.pre_exec(move || Err(setup.exec())) };
+
+    let mut pumps = Vec::new();
+    match &spec.heartbeat {
+        None => {
+            cmd.stdout(direct(spec.stdout, Stream::Stdout).map_err(other)?);
+            cmd.stderr(direct(spec.stderr, Stream::Stderr).map_err(other)?);
+        }
+        Some(heartbeat) => {
+            let (out_read, out_write) = crate::logpipe::pipe().map_err(other)?;
+            let (err_read, err_write) = crate::logpipe::pipe().map_err(other)?;
+            let out_sink = Arc::new(sink(spec.stdout));
+            let shared = spec.stdout == spec.stderr;
+            let err_sink = if shared {
+                Arc::clone(&out_sink)
+            } else {
+                Arc::new(sink(spec.stderr))
+            };
+            let watch = || {
+                let heartbeat = Arc::clone(heartbeat);
+                let on_match: crate::logpipe::OnMatch =
+                    Box::new(move |line: &[u8]| heartbeat.record_match(line));
+                Some((Scanner::new(heartbeat_keyword(spec)), on_match))
+            };
+            // Started before the node, so that if starting it fails, the
+            // write ends close with `cmd` and the pumps simply end.
+            pumps.push(Pump::start("stdout", out_read, out_sink, shared, watch()).map_err(other)?);
+            pumps.push(Pump::start("stderr", err_read, err_sink, shared, watch()).map_err(other)?);
+            cmd.stdout(out_write).stderr(err_write);
+        }
+    }
+
+    let child = cmd
+        .spawn()
+        .map_err(|err| classify(&command, &program, err))?;
+    // The parent's copies of the pipes' write ends must close now, or the
+    // pumps would never see end of file.
+    drop(cmd);
+    let pid = child.id() as i32;
+    // Never waited for through std: the supervisor reaps every child.
+    drop(child);
+    Ok(Started {
+        pid,
+        pumps,
+        took_terminal: take_terminal,
+    })
+}
+
+fn heartbeat_keyword(spec: &NodeSpec) -> &[u8] {
+    spec.heartbeat.as_ref().map_or(&[], |hb| hb.keyword())
+}
+
+fn sink(stream: Stream) -> Sink {
+    match stream {
+        Stream::Stdout => Sink::stdout(),
+        Stream::Stderr => Sink::stderr(),
+    }
+}
+
+/// The node's descriptor for a stream that goes to `target` when nothing
+/// needs to see it: kubevali's own, shared, no copying.
+fn direct(target: Stream, natural: Stream) -> io::Result<Stdio> {
+    if target == natural {
+        return Ok(Stdio::inherit());
+    }
+    let fd = match target {
+        Stream::Stdout => io::stdout().as_fd().try_clone_to_owned()?,
+        Stream::Stderr => io::stderr().as_fd().try_clone_to_owned()?,
+    };
+    debug_assert!(fd.as_raw_fd() > 2);
+    Ok(Stdio::from(fd))
 }
 
 #[cfg(test)]
@@ -267,14 +491,14 @@ mod tests {
         file(&a, "node", 0o644);
         let wanted = file(&b, "node", 0o755);
         let path = OsString::from(format!("{}:{}", a.display(), b.display()));
-        assert_eq!(resolve("node", Some(&path)).expect("found"), wanted);
+        assert_eq!(resolve(OsStr::new("node"), Some(&path)).expect("found"), wanted);
     }
 
     #[test]
     fn not_found_names_the_path() {
         let dir = scratch("missing");
         let path = OsString::from(dir.as_os_str());
-        let err = resolve("no-such-node", Some(&path)).expect_err("missing");
+        let err = resolve(OsStr::new("no-such-node"), Some(&path)).expect_err("missing");
         assert_eq!(err.exit_code(), 127);
         let text = err.to_string();
         assert!(text.contains("\"no-such-node\""), "{text}");
@@ -286,14 +510,14 @@ mod tests {
         let dir = scratch("noexec");
         let candidate = file(&dir, "node", 0o644);
         let path = OsString::from(dir.as_os_str());
-        match resolve("node", Some(&path)) {
+        match resolve(OsStr::new("node"), Some(&path)) {
             Err(err @ SpawnError::NotExecutable { .. }) => {
                 assert_eq!(err.exit_code(), 126);
                 assert!(err.to_string().contains(&candidate.display().to_string()));
             }
             other => panic!("unexpected {other:?}"),
         }
-        let dir_as_command = resolve(&dir.display().to_string(), None);
+        let dir_as_command = resolve(dir.as_os_str(), None);
         assert!(matches!(
             dir_as_command,
             Err(SpawnError::NotExecutable { .. })
@@ -305,10 +529,10 @@ mod tests {
         let dir = scratch("slash");
         let exe = file(&dir, "node", 0o755);
         assert_eq!(
-            resolve(&exe.display().to_string(), Some(OsStr::new(""))).expect("ok"),
+            resolve(exe.as_os_str(), Some(OsStr::new(""))).expect("ok"),
             exe
         );
-        let err = resolve("./surely/not/here", None).expect_err("missing");
+        let err = resolve(OsStr::new("./surely/not/here"), None).expect_err("missing");
         assert!(matches!(
             err,
             SpawnError::NotFound {

@@ -25,6 +25,14 @@ use self::ping::{Client, Problem, Reply, Verdict};
 /// it has been stopped.
 const FIRST_MATCH_POLL: Duration = Duration::from_millis(200);
 
+/// The final `/fail` ping's own deadline, whatever `pingTimeout` is: the
+/// node has ended and kubevali should follow it soon.
+pub const FINAL_PING_DEADLINE: Duration = Duration::from_secs(5);
+
+/// How long the final ping waits for a ping already in flight (so that a
+/// late "healthy" cannot land after it) before it goes out anyway.
+const FINAL_PING_WAIT_FOR_TICKER: Duration = Duration::from_secs(2);
+
 /// Settings are capped here so that adding them to an `Instant` can never
 /// overflow; nobody waits ten years for a ping.
 const LONGEST: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
@@ -227,23 +235,26 @@ impl Pinger {
 
     /// The node exited on its own: stops the ticker and sends one last
     /// `/fail` ping whose body starts with `exit` (such as "node exited with
-    /// status 3"). Blocks for at most about `pingTimeout`.
+    /// status 3"). Blocks for at most [`FINAL_PING_DEADLINE`] (or
+    /// `pingTimeout`, if shorter).
     pub fn node_exited(&self, exit: &str) {
         let deadline;
         let target = {
             let mut state = self.shared.lock();
-            deadline = Instant::now() + state.target.timeout;
+            let start = Instant::now();
+            deadline = start + state.target.timeout.min(FINAL_PING_DEADLINE);
+            let ticker_grace = start + FINAL_PING_WAIT_FOR_TICKER;
             state.stopped = true;
             self.shared.changed.notify_all();
             while state.busy {
                 let now = Instant::now();
-                if now >= deadline {
+                if now >= deadline.min(ticker_grace) {
                     break;
                 }
                 state = self
                     .shared
                     .changed
-                    .wait_timeout(state, deadline - now)
+                    .wait_timeout(state, deadline.min(ticker_grace) - now)
                     .unwrap_or_else(|e| e.into_inner())
                     .0;
             }
@@ -257,8 +268,8 @@ impl Pinger {
             let now = Instant::now();
             if now >= deadline {
                 log::warn!(
-                    "watchlog: check {shown}: no time left within pingTimeout ({}) for the final /fail ping",
-                    display(target.timeout)
+                    "watchlog: check {shown}: no time left within {} for the final /fail ping",
+                    display(target.timeout.min(FINAL_PING_DEADLINE))
                 );
                 return;
             }
