@@ -234,7 +234,9 @@ impl Rig {
         let (source, node_side) = logpipe::pipe().expect("pipe");
         let (reader, sink) = logpipe::pipe().expect("pipe");
         let heartbeat = Arc::new(Heartbeat::new(KEYWORD));
-        let scan = Some((Scanner::new(KEYWORD.as_bytes()), Arc::clone(&heartbeat)));
+        let recorder = Arc::clone(&heartbeat);
+        let on_match: logpipe::OnMatch = Box::new(move |line: &[u8]| recorder.record_match(line));
+        let scan = Some((Scanner::new(KEYWORD.as_bytes()), on_match));
         let sink = Arc::new(Sink::from_fd(sink, "test pipe"));
         let pump = Pump::start("test", source, sink, false, scan).expect("pump");
         Rig {
