@@ -2,9 +2,9 @@
 //! configuration sources, TLS, errors, node addresses and the NodePort
 //! Service.
 
-mod kube_support;
+mod support;
 
-use kube_support::{FakeApi, Pki, TempDir, base64, node, node_list, status_body};
+use support::kube::{FakeApi, Pki, TempDir, base64, node, node_list, status_body};
 use kubevali::kube::{
     self, Client, ClusterAccess, Credentials, KubeError, Lazy, PemSource, ServiceOutcome,
 };

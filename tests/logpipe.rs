@@ -2,7 +2,7 @@
 //! slow and vanished readers (real binary), and the keyword scanner on
 //! real pipes (the pumps in-process, fed by the test).
 
-mod common;
+mod support;
 
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
@@ -10,7 +10,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::*;
+use support::*;
 use kubevali::heartbeat::{Heartbeat, MAX_KEPT_LINE};
 use kubevali::logpipe::{self, DrainOutcome, Pump, Scanner, Sink};
 
@@ -38,7 +38,7 @@ fn one_line(len: usize) -> Vec<u8> {
 fn sixteen_mib_line_passes_byte_exact() {
     let dir = Scratch::new("line16m");
     let line = one_line(16 << 20);
-    let file = dir.path("line");
+    let file = dir.join("line");
     std::fs::write(&file, &line).expect("write");
     let file = file.display().to_string();
     let config = dir.config(&node_config(&["cat", &file], &watching()));
@@ -65,11 +65,11 @@ fn output_to_a_file_passes_byte_exact() {
         }
         data.push(b'\n');
     }
-    let input = dir.path("input");
+    let input = dir.join("input");
     std::fs::write(&input, &data).expect("write");
     let input = input.display().to_string();
     let config = dir.config(&node_config(&["cat", &input], &watching()));
-    let output = dir.path("output");
+    let output = dir.join("output");
     let file = std::fs::File::create(&output).expect("create");
     let mut child = kubevali(&config)
         .stdout(file)
@@ -87,7 +87,7 @@ fn output_to_a_file_passes_byte_exact() {
 fn hundred_mib_of_random_bytes_on_each_stream_pass_byte_exact() {
     let dir = Scratch::new("random100m");
     let (out, err) = (random_bytes(100 << 20), random_bytes(100 << 20));
-    let (out_file, err_file) = (dir.path("out"), dir.path("err"));
+    let (out_file, err_file) = (dir.join("out"), dir.join("err"));
     std::fs::write(&out_file, &out).expect("write");
     std::fs::write(&err_file, &err).expect("write");
     let script = format!(

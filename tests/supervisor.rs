@@ -1,19 +1,19 @@
 //! kubevali as the node's parent: spawning, exit codes, signals, reaping.
 //! Everything runs the real binary with real processes.
 
-mod common;
+mod support;
 
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 
-use common::*;
+use support::*;
 use kubevali::signal::{FORWARDED, FORWARDED_WHEN_SENT, name as signal_name};
 
 /// A node that records which signal it got and exits 100+N for signal N,
 /// once it has written `ready` (its trap is installed by then).
 fn trapping_node(dir: &Scratch, signal: i32) -> Vec<String> {
-    let got = dir.path("got");
-    let ready = dir.path("ready");
+    let got = dir.join("got");
+    let ready = dir.join("ready");
     vec![
         "sh".into(),
         "-c".into(),
@@ -49,12 +49,12 @@ fn every_forwarded_signal_reaches_the_node() {
         })
         .collect();
     for (signal, dir, mut child) in runs {
-        wait_for_file(&dir.path("ready"));
+        wait_for_file(&dir.join("ready"));
         send(child.id(), signal);
         let status = wait(&mut child);
         let name = signal_name(signal);
         assert_eq!(code(status), 100 + signal, "{name}");
-        let got = std::fs::read_to_string(dir.path("got")).unwrap_or_default();
+        let got = std::fs::read_to_string(dir.join("got")).unwrap_or_default();
         assert_eq!(got.trim(), signal.to_string(), "{name}");
     }
 }
@@ -69,7 +69,7 @@ fn signals_reach_the_node_when_output_passes_through() {
         ..Options::default()
     };
     let mut child = start(&dir, &words, &options);
-    wait_for_file(&dir.path("ready"));
+    wait_for_file(&dir.join("ready"));
     send(child.id(), libc::SIGTERM);
     assert_eq!(code(wait(&mut child)), 100 + libc::SIGTERM);
 }
@@ -84,7 +84,7 @@ fn node_killed_by_sigkill_gives_137() {
 #[test]
 fn untrapped_sigterm_gives_143() {
     let dir = Scratch::new("sigterm");
-    let ready = dir.path("ready");
+    let ready = dir.join("ready");
     let script = format!(": > {}; while :; do sleep 0.05; done", ready.display());
     let mut child = start(&dir, &sh(&script), &Options::default());
     wait_for_file(&ready);
@@ -133,7 +133,7 @@ fn command_not_found_gives_127_naming_command_and_path() {
 fn command_not_executable_gives_126() {
     use std::os::unix::fs::PermissionsExt;
     let dir = Scratch::new("not-executable");
-    let program = dir.path("node");
+    let program = dir.join("node");
     std::fs::write(&program, "#!/bin/sh\necho hi\n").expect("write");
     std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     let by_path = program.display().to_string();
@@ -155,7 +155,7 @@ fn command_not_executable_gives_126() {
 fn missing_interpreter_gives_127() {
     use std::os::unix::fs::PermissionsExt;
     let dir = Scratch::new("interpreter");
-    let program = dir.path("node");
+    let program = dir.join("node");
     std::fs::write(&program, "#!/nonexistent/interpreter\n").expect("write");
     std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     let config = dir.config(&node_config(
@@ -173,8 +173,8 @@ fn missing_interpreter_gives_127() {
 #[test]
 fn stop_request_before_the_node_starts_is_kept() {
     let dir = Scratch::new("early-term");
-    let started = dir.path("started");
-    let fifo = dir.path("kubevali.yaml");
+    let started = dir.join("started");
+    let fifo = dir.join("kubevali.yaml");
     let c_path = std::ffi::CString::new(fifo.display().to_string()).expect("path");
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
@@ -237,7 +237,7 @@ fn node_starts_with_clean_signal_state() {
 #[test]
 fn inherited_blocked_sigterm_is_still_forwarded() {
     let dir = Scratch::new("blocked-term");
-    let ready = dir.path("ready");
+    let ready = dir.join("ready");
     let script = format!(": > {}; exec sleep 30", ready.display());
     let config = dir.config(&node_config(&sh(&script), &Options::default()));
     let mut child = with_messy_signal_state(&mut kubevali(&config))
@@ -252,7 +252,7 @@ fn inherited_blocked_sigterm_is_still_forwarded() {
 #[test]
 fn sigtstp_stops_the_node_not_kubevali() {
     let dir = Scratch::new("tstp");
-    let ready = dir.path("ready");
+    let ready = dir.join("ready");
     let script = format!(": > {}; exec sleep 30", ready.display());
     let mut child = start(&dir, &sh(&script), &Options::default());
     wait_for_file(&ready);
@@ -272,10 +272,10 @@ fn sigtstp_stops_the_node_not_kubevali() {
 fn orphans_of_the_node_are_reaped_by_kubevali() {
     let dir = Scratch::new("subreaper");
     let (pids, ready, go, left) = (
-        dir.path("pids"),
-        dir.path("ready"),
-        dir.path("go"),
-        dir.path("left"),
+        dir.join("pids"),
+        dir.join("ready"),
+        dir.join("go"),
+        dir.join("left"),
     );
     let script = format!(
         "for i in 1 2 3; do (sh -c 'while [ ! -e {go} ]; do sleep 0.02; done' & echo $! >> {pids}); done; \
@@ -320,7 +320,7 @@ fn as_pid_1_reaps_every_orphan_and_keeps_the_node_status() {
         return;
     }
     let dir = Scratch::new("pid1");
-    let report = dir.path("report");
+    let report = dir.join("report");
     // 20 orphans that all exit at the same moment; then the node waits
     // until no `sleep` is left in /proc (a zombie still is) and reports.
     let script = format!(
@@ -365,7 +365,7 @@ fn as_pid_1_forwards_sigterm() {
         .arg(&config)
         .spawn()
         .expect("unshare");
-    wait_for_file(&dir.path("ready"));
+    wait_for_file(&dir.join("ready"));
     // unshare's child is kubevali, PID 1 inside.
     let inner = children_of(child.id());
     assert_eq!(inner.len(), 1, "unshare's children: {inner:?}");
@@ -438,7 +438,7 @@ fn api_scenario() {
     use std::time::Duration;
     let scenario = std::env::var("KUBEVALI_API_SCENARIO").expect("KUBEVALI_API_SCENARIO");
     let dir = Scratch::new("api");
-    let ready = dir.path("ready");
+    let ready = dir.join("ready");
     let spec = |script: &str| NodeSpec {
         argv: vec!["sh".into(), "-c".into(), script.into()],
         stdout: kubevali::config::Stream::Stdout,

@@ -5,8 +5,8 @@
 //! every wait has a generous bound that only matters when something is
 //! broken.
 
-#[path = "support/http.rs"]
-mod http;
+mod support;
+use support::http;
 
 use std::sync::{Arc, Mutex, Once};
 use std::thread;

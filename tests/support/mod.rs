@@ -1,5 +1,12 @@
-//! Helpers for tests that run the real kubevali binary.
+//! The one support module for the integration tests: a scratch
+//! directory, running the real kubevali binary (with a guard that never
+//! leaves a process behind), a loopback HTTP server ([`http`]) and a fake
+//! Kubernetes API server ([`kube`]). Each test binary uses a different
+//! part.
 #![allow(dead_code)]
+
+pub mod http;
+pub mod kube;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -11,7 +18,7 @@ use std::time::{Duration, Instant};
 /// unless something is broken.
 pub const PATIENCE: Duration = Duration::from_secs(60);
 
-/// A fresh directory, removed when dropped.
+/// A fresh directory under the system's temp dir, removed when dropped.
 pub struct Scratch {
     pub dir: PathBuf,
 }
@@ -27,15 +34,30 @@ impl Scratch {
         Scratch { dir }
     }
 
-    pub fn path(&self, name: &str) -> PathBuf {
+    /// The directory itself.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A path inside it.
+    pub fn join(&self, name: &str) -> PathBuf {
         self.dir.join(name)
+    }
+
+    /// Writes `contents` to `name` (creating directories on the way) and
+    /// returns its path.
+    pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create parent dir");
+        }
+        std::fs::write(&path, contents).expect("write scratch file");
+        path
     }
 
     /// Writes `yaml` as kubevali.yaml and returns its path.
     pub fn config(&self, yaml: &str) -> PathBuf {
-        let path = self.path("kubevali.yaml");
-        std::fs::write(&path, yaml).expect("write config");
-        path
+        self.write("kubevali.yaml", yaml)
     }
 }
 
