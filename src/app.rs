@@ -274,7 +274,11 @@ impl Launch {
 
     /// Whether the node runs with exactly `argv`.
     fn runs(&self, argv: &[String]) -> bool {
-        self.spec.argv.iter().map(OsString::as_os_str).eq(argv.iter().map(OsStr::new))
+        self.spec
+            .argv
+            .iter()
+            .map(OsString::as_os_str)
+            .eq(argv.iter().map(OsStr::new))
     }
 
     /// Takes watchlog settings from a reloaded config into the running

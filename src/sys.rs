@@ -327,7 +327,13 @@ extern "C" fn on_sent_signal(signal: c_int, info: *mut libc::siginfo_t, _: *mut 
     if sent_by_another {
         let byte = [signal as u8];
         // SAFETY: write(2) is async-signal-safe; a failure loses the signal.
-        unsafe { libc::write(SENT_SIGNALS.load(Ordering::Relaxed), byte.as_ptr().cast(), 1) };
+        unsafe {
+            libc::write(
+                SENT_SIGNALS.load(Ordering::Relaxed),
+                byte.as_ptr().cast(),
+                1,
+            )
+        };
     } else if signal != libc::SIGPIPE {
         let previous = PREVIOUS
             .get()
@@ -388,8 +394,8 @@ impl ChildSetup {
         env: impl IntoIterator<Item = (OsString, OsString)>,
         take_terminal: Option<RawFd>,
     ) -> Result<ChildSetup, NulInWord> {
-        let program = CString::new(program.as_os_str().as_bytes())
-            .map_err(|_| NulInWord { index: 0 })?;
+        let program =
+            CString::new(program.as_os_str().as_bytes()).map_err(|_| NulInWord { index: 0 })?;
         let mut strings = Vec::with_capacity(argv.len());
         for (index, word) in argv.iter().enumerate() {
             strings.push(CString::new(word.as_bytes()).map_err(|_| NulInWord { index })?);

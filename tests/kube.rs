@@ -4,12 +4,12 @@
 
 mod support;
 
-use support::kube::{FakeApi, Pki, TempDir, base64, node, node_list, status_body};
 use kubevali::kube::{
     self, Client, ClusterAccess, Credentials, KubeError, Lazy, PemSource, ServiceOutcome,
 };
 use kubevali::template::NodeAddresses;
 use serde_json::{Value, json};
+use support::kube::{FakeApi, Pki, TempDir, base64, node, node_list, status_body};
 
 const TOKEN: &str = "sa-token-1";
 const NODES: &str = "/api/v1/nodes";

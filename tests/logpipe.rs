@@ -10,9 +10,9 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
-use support::*;
 use kubevali::heartbeat::{Heartbeat, MAX_KEPT_LINE};
 use kubevali::logpipe::{self, DrainOutcome, Pump, Scanner, Sink};
+use support::*;
 
 const KEYWORD: &str = "Prepared block";
 

@@ -6,8 +6,8 @@ mod support;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 
-use support::*;
 use kubevali::signal::{FORWARDED, FORWARDED_WHEN_SENT, name as signal_name};
+use support::*;
 
 /// A node that records which signal it got and exits 100+N for signal N,
 /// once it has written `ready` (its trap is installed by then).
@@ -376,24 +376,6 @@ fn as_pid_1_forwards_sigterm() {
 fn proc_state(pid: u32) -> Option<char> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     stat.rsplit_once(") ")?.1.chars().next()
-}
-
-fn children_of(pid: u32) -> Vec<u32> {
-    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap_or_default()
-        .split_whitespace()
-        .filter_map(|p| p.parse().ok())
-        .collect()
-}
-
-/// kubevali's one child, the node.
-fn node_pid(kubevali: u32) -> u32 {
-    let mut found = Vec::new();
-    wait_until("the node to appear", || {
-        found = children_of(kubevali);
-        found.len() == 1
-    });
-    found[0]
 }
 
 /// The supervisor's own API, each scenario in a fresh copy of this test

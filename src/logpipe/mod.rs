@@ -28,7 +28,6 @@
 //! than a quarter of a chunk are split regardless. The node's two streams
 //! keep their own order, but not their order relative to each other.
 
-
 mod drain;
 mod pump;
 mod scanner;

@@ -109,12 +109,7 @@ impl Pump {
     }
 }
 
-fn pump(
-    shared: &PumpShared,
-    sink: &Sink,
-    shared_sink: bool,
-    mut scan: Watch,
-) {
+fn pump(shared: &PumpShared, sink: &Sink, shared_sink: bool, mut scan: Watch) {
     let mut buf = vec![0u8; CHUNK];
     let spliced = sink.is_pipe() && splice_pump(shared, sink, shared_sink, &mut scan, &mut buf);
     if !spliced {
@@ -244,4 +239,3 @@ pub(super) fn read_exact_fd(fd: RawFd, mut buf: &mut [u8]) -> io::Result<()> {
     }
     Ok(())
 }
-

@@ -177,7 +177,6 @@ fn push_tail(tail: &mut Vec<u8>, bytes: &[u8], keep: usize) {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,7 +268,9 @@ mod tests {
             scanner.feed(&filler, &mut |line: &[u8]| hb.record_match(line));
         }
         scanner.feed(b"Prepared ", &mut |line: &[u8]| hb.record_match(line));
-        scanner.feed(b"block and more\n", &mut |line: &[u8]| hb.record_match(line));
+        scanner.feed(b"block and more\n", &mut |line: &[u8]| {
+            hb.record_match(line)
+        });
         assert!(hb.last_seen().is_some());
         assert_eq!(hb.last_line(), vec![b'x'; MAX_KEPT_LINE]);
         assert!(scanner.retained_capacity() <= MAX_KEPT_LINE + 3 * 14 + 64);
@@ -279,7 +280,9 @@ mod tests {
     fn every_matching_line_counts_once_and_the_last_is_kept() {
         let hb = Heartbeat::new("hit");
         let mut scanner = Scanner::new(b"hit");
-        scanner.feed(b"hit one hit\nmiss\nhit two\n", &mut |line: &[u8]| hb.record_match(line));
+        scanner.feed(b"hit one hit\nmiss\nhit two\n", &mut |line: &[u8]| {
+            hb.record_match(line)
+        });
         assert_eq!(hb.last_line(), b"hit two");
         scanner.feed(b"hit thr", &mut |line: &[u8]| hb.record_match(line));
         scanner.feed(b"ee hit\n", &mut |line: &[u8]| hb.record_match(line));
@@ -359,4 +362,3 @@ mod tests {
         assert_eq!(tail, b"hijk");
     }
 }
-

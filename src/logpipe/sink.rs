@@ -129,4 +129,3 @@ fn write_fd(fd: RawFd, mut bytes: &[u8]) -> io::Result<()> {
     }
     Ok(())
 }
-

@@ -342,7 +342,10 @@ impl Supervisor {
                 return Event::NodeEnded(exit);
             }
             let input = match self.kill_deadline() {
-                None => self.inputs.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                None => self
+                    .inputs
+                    .recv()
+                    .map_err(|_| RecvTimeoutError::Disconnected),
                 Some(at) => self
                     .inputs
                     .recv_timeout(at.saturating_duration_since(Instant::now())),
@@ -404,7 +407,10 @@ impl Supervisor {
                 }
                 send(node, signal);
             }
-            _ => log::debug!("not forwarding {}: no node is running", signal::name(signal)),
+            _ => log::debug!(
+                "not forwarding {}: no node is running",
+                signal::name(signal)
+            ),
         }
         if is_stop_request(signal)
             && (stopping || self.state.node().is_none())
@@ -452,7 +458,10 @@ impl Supervisor {
 /// pid might then belong to someone else).
 fn send(node: &Node, signal: i32) {
     if node.status.is_some() {
-        log::debug!("not forwarding {}: the node has ended", signal::name(signal));
+        log::debug!(
+            "not forwarding {}: the node has ended",
+            signal::name(signal)
+        );
         return;
     }
     log::debug!("forwarding {} to the node", signal::name(signal));

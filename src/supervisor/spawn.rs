@@ -491,7 +491,10 @@ mod tests {
         file(&a, "node", 0o644);
         let wanted = file(&b, "node", 0o755);
         let path = OsString::from(format!("{}:{}", a.display(), b.display()));
-        assert_eq!(resolve(OsStr::new("node"), Some(&path)).expect("found"), wanted);
+        assert_eq!(
+            resolve(OsStr::new("node"), Some(&path)).expect("found"),
+            wanted
+        );
     }
 
     #[test]

@@ -224,3 +224,86 @@ pub fn compare_stream(mut reader: impl Read, expected: &[u8]) -> (usize, usize) 
     }
     (matched.unwrap_or(total.min(expected.len())), total)
 }
+
+/// A started kubevali that is killed and reaped when dropped, also when a
+/// test panics: no test leaves a process behind. (Its node goes with it:
+/// kubevali gives the node a parent-death signal.)
+pub struct Guard {
+    pub child: Child,
+}
+
+impl Guard {
+    pub fn spawn(cmd: &mut Command) -> Guard {
+        Guard {
+            child: cmd.spawn().expect("start kubevali"),
+        }
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the exit like [`wait`].
+    pub fn wait(&mut self) -> ExitStatus {
+        wait(&mut self.child)
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Collects everything read from `stream` on a thread of its own.
+pub fn collect(mut stream: impl Read + Send + 'static) -> std::sync::Arc<std::sync::Mutex<String>> {
+    let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let sink = std::sync::Arc::clone(&text);
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n @ 1..) = stream.read(&mut buf) {
+            sink.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    text
+}
+
+/// A copy of what [`collect`] has gathered so far.
+pub fn collected(text: &std::sync::Mutex<String>) -> String {
+    text.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Whether process `pid` is gone (or a zombie nobody reaped yet).
+pub fn is_dead(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.chars().next())
+            .is_none_or(|state| state == 'Z' || state == 'X'),
+    }
+}
+
+/// The pids of `pid`'s children.
+pub fn children_of(pid: u32) -> Vec<u32> {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|p| p.parse().ok())
+        .collect()
+}
+
+/// kubevali's one child, the node, once it has started.
+pub fn node_pid(kubevali: u32) -> u32 {
+    let mut found = Vec::new();
+    wait_until("the node to appear", || {
+        found = children_of(kubevali);
+        found.len() == 1
+    });
+    found[0]
+}
