@@ -4,13 +4,16 @@
 //! edit the config the ways operators and Kubernetes do and watch what
 //! kubevali and the node print.
 
+mod support;
+
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use support::Scratch;
 
 /// Prints its argv, answers SIGTERM by saying so and exiting 0.
 const NODE: &str =
@@ -30,15 +33,8 @@ fn config(node: &str, port_template: &str, extra: &str) -> String {
     )
 }
 
-fn scratch_dir() -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "kubevali-watch-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch_dir() -> Scratch {
+    Scratch::new("watch")
 }
 
 /// Replaces a file's content the way editors do: write aside, rename over.
@@ -144,7 +140,6 @@ impl Running {
                 return (status, self.text());
             }
             if Instant::now() > deadline {
-                let _ = self.child.kill();
                 panic!("kubevali did not exit; output:\n{}", self.text());
             }
             thread::sleep(Duration::from_millis(50));
@@ -156,9 +151,14 @@ impl Running {
     }
 }
 
+/// Never leaves kubevali behind, nor (through its parent-death signal)
+/// the node.
 impl Drop for Running {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
@@ -304,4 +304,54 @@ fn node_exiting_on_its_own_ends_kubevali_with_its_status() {
 
 fn libc_sigterm() -> i32 {
     15
+}
+
+/// A config edit naming a program that cannot be started is refused before
+/// the running node is touched: the node keeps running, the log says which
+/// file and field and why; a later fix restarts the node once.
+#[test]
+fn an_edit_naming_a_program_that_cannot_start_keeps_the_node() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch_dir();
+    let path = dir.join("kubevali.yaml");
+    std::fs::write(&path, config(NODE, "1", "")).unwrap();
+    let mut kubevali = Running::start(&path);
+    kubevali.wait_for("argv: --port 1", 1);
+
+    replace_file(
+        &path,
+        "nodeTemplate:\n  index: '0'\n  command: [/usr/bin/darwina-typo]\n",
+    );
+    kubevali.wait_for_log("nodeTemplate.command[0]");
+    let text = kubevali.text();
+    let logged = text
+        .lines()
+        .find(|line| line.contains("nodeTemplate.command[0]"))
+        .unwrap();
+    assert!(logged.contains(&path.display().to_string()), "{logged}");
+    assert!(logged.contains("/usr/bin/darwina-typo"), "{logged}");
+    assert!(logged.contains("no such file"), "{logged}");
+
+    // A file exec would refuse (no ELF, no #!): also caught beforehand.
+    let text_file = dir.write("not-a-program", "touch PWNED\n");
+    std::fs::set_permissions(&text_file, std::fs::Permissions::from_mode(0o755)).unwrap();
+    replace_file(
+        &path,
+        &format!(
+            "nodeTemplate:\n  index: '0'\n  command: [{}]\n",
+            text_file.display()
+        ),
+    );
+    kubevali.wait_for_log("neither an ELF binary");
+
+    thread::sleep(Duration::from_secs(5));
+    assert!(kubevali.still_running(), "{}", kubevali.text());
+    assert_eq!(kubevali.count("argv:"), 1, "{}", kubevali.text());
+    assert_eq!(kubevali.count("got TERM"), 0, "{}", kubevali.text());
+
+    replace_file(&path, &config(NODE, "2", ""));
+    kubevali.wait_for("argv: --port 2", 1);
+    thread::sleep(Duration::from_secs(3));
+    assert_eq!(kubevali.count("argv:"), 2, "{}", kubevali.text());
+    assert_eq!(kubevali.count("got TERM"), 1, "{}", kubevali.text());
 }
