@@ -20,8 +20,11 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
+# Run as a child subreaper: whatever a test leaves running (kubevali, a
+# node, anything a node started) ends up as the script's child, is named,
+# killed, and fails the run.
 unit: oracle-deps
-	$(CARGO) test --all-targets --locked
+	python3 tests/no_leftovers.py $(CARGO) test --all-targets --locked
 
 # The template engine's differential test runs Go 1.19 with sprig 3.2.3, from
 # Debian's packages. Without root it is skipped (loudly) instead.
