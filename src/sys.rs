@@ -61,6 +61,17 @@ pub fn read(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
     })
 }
 
+/// Reads exactly `buf.len()` bytes (they are known to be there).
+pub fn read_exact(fd: RawFd, mut buf: &mut [u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        match read(fd, buf)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => buf = &mut buf[n..],
+        }
+    }
+    Ok(())
+}
+
 /// One `write(2)` (retried on EINTR and EAGAIN); returns how much went.
 pub fn write(fd: RawFd, bytes: &[u8]) -> io::Result<usize> {
     retry_io(fd, libc::POLLOUT, || {
@@ -156,6 +167,34 @@ pub fn executable(path: &Path) -> io::Result<()> {
         .map_err(|_| io::Error::from_raw_os_error(libc::ENOENT))?;
     // SAFETY: a valid NUL-terminated path.
     check(unsafe { libc::access(c_path.as_ptr(), libc::X_OK) }).map(drop)
+}
+
+/// Fills `buf` from the kernel's random generator; false if it could not
+/// (then `buf` holds no randomness).
+#[expect(dead_code, reason = "template/funcs/kube.rs's random_u64 moves onto it at merge")]
+pub fn random_bytes(buf: &mut [u8]) -> bool {
+    // SAFETY: the pointer and length come from a live mutable slice.
+    let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
+    usize::try_from(n).is_ok_and(|n| n == buf.len())
+}
+
+/// The lowest address of the calling thread's stack, when the platform
+/// tells (for bounding recursion by the stack that is really left).
+#[expect(dead_code, reason = "template/eval.rs's stack_low moves onto it at merge")]
+pub fn thread_stack_low() -> Option<usize> {
+    // SAFETY: `attr` is initialised by pthread_getattr_np before it is read
+    // and destroyed afterwards; the out-pointers are valid locals.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return None;
+        }
+        let mut addr: *mut libc::c_void = std::ptr::null_mut();
+        let mut size: libc::size_t = 0;
+        let rc = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        (rc == 0).then_some(addr as usize)
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -385,6 +424,16 @@ pub struct NulInWord {
 }
 
 impl ChildSetup {
+    /// Makes `cmd` run this setup in its child instead of its own exec:
+    /// std still does the fork, the stdio wiring, the process group and
+    /// reporting a failed exec back to the parent.
+    pub fn install(self, cmd: &mut std::process::Command) {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: `exec` makes only async-signal-safe system calls and does
+        // not allocate; it returns only if execve failed.
+        unsafe { cmd.pre_exec(move || Err(self.exec())) };
+    }
+
     /// `program` run with `argv` (argv[0] included) and the environment
     /// given. `take_terminal`: a terminal whose foreground the node's
     /// process group takes.
@@ -431,7 +480,7 @@ impl ChildSetup {
     /// process group): takes the terminal's foreground, arranges SIGKILL
     /// on the parent's death, resets every signal, and `execve`s. Returns
     /// only on failure, with the error to report. Async-signal-safe.
-    pub fn exec(&self) -> io::Error {
+    fn exec(&self) -> io::Error {
         if let Some(tty) = self.take_terminal {
             // With SIGTTOU blocked, a background group may take the
             // foreground; reset_signals unblocks it again.

@@ -5,7 +5,7 @@ use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::Pump;
+use super::pump::Pump;
 use crate::sys;
 
 /// Why [`Pump::drain`] gave up.
@@ -18,6 +18,16 @@ pub enum DrainOutcome {
     StillOpen,
     /// The destination took nothing for too long.
     Stalled,
+}
+
+impl Pump {
+    /// Waits until the stream reaches end of file, within limits: everything
+    /// that is in the pipe now is passed on as long as the destination keeps
+    /// taking bytes (it gives up after `stall` without progress); after
+    /// that it waits at most `linger` for end of file.
+    pub fn drain(&self, linger: Duration, stall: Duration) -> DrainOutcome {
+        drain_all(std::slice::from_ref(self), linger, stall)[0]
+    }
 }
 
 /// [`Pump::drain`] for several pumps at once, so that their waits overlap.

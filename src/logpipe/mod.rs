@@ -28,36 +28,19 @@
 //! than a quarter of a chunk are split regardless. The node's two streams
 //! keep their own order, but not their order relative to each other.
 
+//!
+//! Submodules import their siblings, never this facade: `pipe` (the
+//! node's pipes), `sink`, `scanner`, `pump` (uses the three) and `drain`
+//! (waits for pumps).
+
 mod drain;
+mod pipe;
 mod pump;
 mod scanner;
 mod sink;
 
-use std::io;
-use std::os::fd::{AsRawFd, OwnedFd};
-
 pub use drain::{DrainOutcome, drain_all};
-pub use pump::{OnMatch, Pump};
+pub use pipe::{PIPE_SIZE, pipe};
+pub use pump::{CHUNK, OnMatch, Pump};
 pub use scanner::Scanner;
 pub use sink::Sink;
-
-use crate::sys;
-
-/// Bytes per `read(2)`. 64 KiB used the least CPU in `make bench` (see
-/// docs/performance.md), against 16 KiB and 256 KiB.
-pub const CHUNK: usize = 64 * 1024;
-
-/// Size asked for the node's pipes (`F_SETPIPE_SZ`). A roomy pipe lets the
-/// node keep writing while a pump is busy, and lets the pumps read full
-/// chunks. 1 MiB is the default `/proc/sys/fs/pipe-max-size`, so an
-/// unprivileged kubevali gets it too.
-pub const PIPE_SIZE: usize = 1024 * 1024;
-
-/// A close-on-exec pipe as (read end, write end), enlarged to [`PIPE_SIZE`]
-/// where the system allows it.
-pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
-    let (read, write) = sys::pipe()?;
-    // A smaller pipe still works, only slower; no reason to fail.
-    let _ = sys::set_pipe_size(read.as_raw_fd(), PIPE_SIZE);
-    Ok((read, write))
-}

@@ -2,13 +2,18 @@
 //! scanner, writes (or splices) to the sink, and counts what went through.
 
 use std::io;
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Duration;
 
-use super::{CHUNK, DrainOutcome, Scanner, Sink, drain_all};
+use super::pipe::pipe;
+use super::scanner::Scanner;
+use super::sink::Sink;
 use crate::sys;
+
+/// Bytes per `read(2)`. 64 KiB used the least CPU in `make bench` (see
+/// docs/performance.md), against 16 KiB and 256 KiB.
+pub const CHUNK: usize = 64 * 1024;
 
 /// A carried unfinished line may take at most this much of the buffer, so
 /// the next read still gets most of it.
@@ -75,14 +80,6 @@ impl Pump {
             name: name.to_owned(),
             shared,
         })
-    }
-
-    /// Waits until the stream reaches end of file, within limits: everything
-    /// that is in the pipe now is passed on as long as the destination keeps
-    /// taking bytes (it gives up after `stall` without progress); after
-    /// that it waits at most `linger` for end of file.
-    pub fn drain(&self, linger: Duration, stall: Duration) -> DrainOutcome {
-        drain_all(std::slice::from_ref(self), linger, stall)[0]
     }
 
     /// The stream's name, as given to [`Pump::start`].
@@ -184,7 +181,7 @@ fn splice_pump(
     buf: &mut [u8],
 ) -> bool {
     let src = shared.source.as_raw_fd();
-    let Ok((peek_read, peek_write)) = super::pipe() else {
+    let Ok((peek_read, peek_write)) = pipe() else {
         return false;
     };
     // Bytes at the front of the node's pipe already scanned last time.
@@ -203,7 +200,7 @@ fn splice_pump(
             }
         };
         first = false;
-        if let Err(err) = read_exact_fd(peek_read.as_raw_fd(), &mut buf[..n]) {
+        if let Err(err) = sys::read_exact(peek_read.as_raw_fd(), &mut buf[..n]) {
             log::warn!("reading the node's output failed: {err}");
             copy_pump(shared, sink, shared_sink, scan, buf);
             return true;
@@ -227,15 +224,4 @@ fn splice_pump(
         scanned = n - cut;
     }
     true
-}
-
-/// Reads exactly `buf.len()` bytes (they are known to be there).
-pub(super) fn read_exact_fd(fd: RawFd, mut buf: &mut [u8]) -> io::Result<()> {
-    while !buf.is_empty() {
-        match sys::read(fd, buf)? {
-            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-            n => buf = &mut buf[n..],
-        }
-    }
-    Ok(())
 }

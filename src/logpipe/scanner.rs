@@ -47,6 +47,7 @@ impl Scanner {
 
     /// Bytes held between chunks; never more than about
     /// `MAX_KEPT_LINE + 3 * keyword.len()`, whatever the input.
+    #[cfg(test)]
     pub fn retained_capacity(&self) -> usize {
         self.line_head.capacity() + self.tail.capacity() + self.seam.capacity()
     }

@@ -4,7 +4,7 @@ use std::io;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::Mutex;
 
-use super::PIPE_SIZE;
+use super::pipe::PIPE_SIZE;
 use crate::sys;
 
 /// Where a stream's bytes end up: kubevali's stdout or stderr (or, in tests,
@@ -110,7 +110,7 @@ impl Sink {
             }
         }
         if left > 0 {
-            let _ = super::pump::read_exact_fd(src, &mut scratch[..left]);
+            let _ = sys::read_exact(src, &mut scratch[..left]);
         }
     }
 }

@@ -45,7 +45,6 @@
 
 mod spawn;
 
-use std::ffi::OsString;
 use std::io;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::Arc;
@@ -53,10 +52,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-pub use spawn::{DEFAULT_PATH, SpawnError, preflight, resolve};
+pub use spawn::{NodeSpec, SpawnError, preflight};
 
-use crate::config::Stream;
-use crate::heartbeat::Heartbeat;
 use crate::logpipe::{self, DrainOutcome, Pump};
 use crate::signal::{self, FORWARDED_WHEN_SENT, STOP_REQUESTS, is_stop_request};
 use crate::sys;
@@ -68,21 +65,6 @@ pub const DRAIN_LINGER: Duration = Duration::from_secs(2);
 /// After the node exits: give up draining if the destination accepts
 /// nothing for this long.
 pub const DRAIN_STALL: Duration = Duration::from_secs(10);
-
-/// What to run and where its output goes.
-pub struct NodeSpec {
-    /// The rendered command line; `argv[0]` is looked up in PATH. Bytes,
-    /// not text: a template may render any.
-    pub argv: Vec<OsString>,
-    /// Where the node's stdout goes.
-    pub stdout: Stream,
-    /// Where the node's stderr goes.
-    pub stderr: Stream,
-    /// Set when the logs are watched for a keyword; then the output passes
-    /// through kubevali. Without it the node writes to kubevali's own
-    /// descriptors directly.
-    pub heartbeat: Option<Arc<Heartbeat>>,
-}
 
 /// What wakes the loop: signals (from kubevali's own signal threads) and
 /// news from other threads (through [`Supervisor::sender`]).

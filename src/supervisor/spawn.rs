@@ -13,14 +13,28 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use crate::config::Stream;
+use crate::heartbeat::Heartbeat;
 use crate::logpipe::{Pump, Scanner, Sink};
 use crate::sys;
-
-use super::NodeSpec;
 
 /// Searched when PATH is not set at all: the PATH container runtimes give
 /// a container whose image sets none.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// What to run and where its output goes.
+pub struct NodeSpec {
+    /// The rendered command line; `argv[0]` is looked up in PATH. Bytes,
+    /// not text: a template may render any.
+    pub argv: Vec<OsString>,
+    /// Where the node's stdout goes.
+    pub stdout: Stream,
+    /// Where the node's stderr goes.
+    pub stderr: Stream,
+    /// Set when the logs are watched for a keyword; then the output passes
+    /// through kubevali. Without it the node writes to kubevali's own
+    /// descriptors directly.
+    pub heartbeat: Option<Arc<Heartbeat>>,
+}
 
 #[derive(Debug)]
 pub enum SpawnError {
@@ -382,14 +396,11 @@ pub(super) fn start(spec: &NodeSpec) -> Result<Started, SpawnError> {
         ))
     })?;
 
-    // std's Command does the fork, the stdio wiring, the process group and
-    // the report of a failed exec back to us; the exec itself is ours, so
-    // that nothing falls back to /bin/sh.
+    // The exec is ours (execve on the resolved path), so that nothing
+    // falls back to /bin/sh the way execvp does.
     let mut cmd = Command::new(&program);
     cmd.stdin(Stdio::inherit()).process_group(0);
-    // SAFETY: ChildSetup::exec makes only async-signal-safe system calls
-    // and does not allocate; it returns only if execve failed.
-    unsafe { cmd.pre_exec(move || Err(setup.exec())) };
+    setup.install(&mut cmd);
 
     let mut pumps = Vec::new();
     match &spec.heartbeat {
