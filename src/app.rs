@@ -11,7 +11,9 @@ use crate::config::{self, Config, ConfigError, Source};
 use crate::heartbeat::Heartbeat;
 use crate::install::{self, InstallError};
 use crate::kube::{self, KubeError};
-use crate::supervisor::{self, Event, Input, NodeExit, NodeSpec, SpawnError, Supervisor};
+use crate::supervisor::{
+    self, Event, Input, NodeExit, NodeSpec, OutputBytes, SpawnError, Supervisor,
+};
 use crate::template::gofmt;
 use crate::watchlog::Pinger;
 use crate::{logging, quote, reload, signal, sys};
@@ -145,7 +147,9 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
 /// and ends with the node.
 fn supervise(supervisor: &mut Supervisor, options: &RunOptions, config: Config, plan: Plan) -> i32 {
     let mut config = config;
-    let mut launch = Launch::new(&config, plan);
+    // One count for all of the node's lives.
+    let output_bytes = OutputBytes::default();
+    let mut launch = Launch::new(&config, plan, &output_bytes);
     if let Err(e) = supervisor.start(&launch.spec) {
         return launch.spawn_failed(supervisor, e);
     }
@@ -190,7 +194,7 @@ fn supervise(supervisor: &mut Supervisor, options: &RunOptions, config: Config, 
                     return exit.code;
                 }
                 config = new_config;
-                launch = Launch::new(&config, plan);
+                launch = Launch::new(&config, plan, &output_bytes);
                 if let Err(e) = supervisor.start(&launch.spec) {
                     return launch.spawn_failed(supervisor, e);
                 }
@@ -249,7 +253,7 @@ struct Launch {
 }
 
 impl Launch {
-    fn new(config: &Config, plan: Plan) -> Launch {
+    fn new(config: &Config, plan: Plan, output_bytes: &OutputBytes) -> Launch {
         let heartbeat = config
             .watchlog
             .enabled
@@ -268,6 +272,7 @@ impl Launch {
             stdout: config.node_stdout,
             stderr: config.node_stderr,
             heartbeat,
+            output_bytes: output_bytes.clone(),
         };
         Launch { spec, pinger }
     }

@@ -171,7 +171,10 @@ pub fn executable(path: &Path) -> io::Result<()> {
 
 /// Fills `buf` from the kernel's random generator; false if it could not
 /// (then `buf` holds no randomness).
-#[expect(dead_code, reason = "template/funcs/kube.rs's random_u64 moves onto it at merge")]
+#[expect(
+    dead_code,
+    reason = "template/funcs/kube.rs's random_u64 moves onto it at merge"
+)]
 pub fn random_bytes(buf: &mut [u8]) -> bool {
     // SAFETY: the pointer and length come from a live mutable slice.
     let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
@@ -180,7 +183,10 @@ pub fn random_bytes(buf: &mut [u8]) -> bool {
 
 /// The lowest address of the calling thread's stack, when the platform
 /// tells (for bounding recursion by the stack that is really left).
-#[expect(dead_code, reason = "template/eval.rs's stack_low moves onto it at merge")]
+#[expect(
+    dead_code,
+    reason = "template/eval.rs's stack_low moves onto it at merge"
+)]
 pub fn thread_stack_low() -> Option<usize> {
     // SAFETY: `attr` is initialised by pthread_getattr_np before it is read
     // and destroyed afterwards; the out-pointers are valid locals.

@@ -238,7 +238,7 @@ impl Rig {
         let on_match: logpipe::OnMatch = Box::new(move |line: &[u8]| recorder.record_match(line));
         let scan = Some((Scanner::new(KEYWORD.as_bytes()), on_match));
         let sink = Arc::new(Sink::from_fd(sink, "test pipe"));
-        let pump = Pump::start("test", source, sink, false, scan).expect("pump");
+        let pump = Pump::start("test", source, sink, false, scan, None).expect("pump");
         Rig {
             node_side: Some(node_side.into()),
             reader: reader.into(),
@@ -343,7 +343,9 @@ fn broken_destination_does_not_stop_the_draining() {
     let (reader, sink) = logpipe::pipe().expect("pipe");
     drop(reader);
     let sink = Arc::new(Sink::from_fd(sink, "closed pipe"));
-    let pump = Pump::start("test", source, sink, false, None).expect("pump");
+    let total = Arc::new(std::sync::atomic::AtomicU64::new(5));
+    let pump =
+        Pump::start("test", source, sink, false, None, Some(Arc::clone(&total))).expect("pump");
     let mut node_side: std::fs::File = node_side.into();
     let chunk = vec![b'y'; 1 << 20];
     for _ in 0..32 {
@@ -353,6 +355,11 @@ fn broken_destination_does_not_stop_the_draining() {
     let outcome = pump.drain(Duration::from_secs(5), Duration::from_secs(30));
     assert_eq!(outcome, DrainOutcome::Complete);
     assert_eq!(pump.bytes_passed(), 32 << 20);
+    // A count kept outside the pump grows by the same.
+    assert_eq!(
+        total.load(std::sync::atomic::Ordering::Relaxed),
+        5 + (32 << 20)
+    );
 }
 
 /// Two streams into one destination, the node writing each line with one
@@ -366,7 +373,9 @@ fn two_streams_sharing_a_destination_keep_lines_whole() {
     let mut pumps = Vec::new();
     for (tag, seed) in [(b'A', 7u64), (b'B', 13u64)] {
         let (source, node_side) = logpipe::pipe().expect("pipe");
-        pumps.push(Pump::start("shared", source, Arc::clone(&sink), true, None).expect("pump"));
+        pumps.push(
+            Pump::start("shared", source, Arc::clone(&sink), true, None, None).expect("pump"),
+        );
         let mut node_side: std::fs::File = node_side.into();
         writers.push(std::thread::spawn(move || {
             let mut state = seed;

@@ -426,6 +426,7 @@ fn api_scenario() {
         stdout: kubevali::config::Stream::Stdout,
         stderr: kubevali::config::Stream::Stderr,
         heartbeat: None,
+        output_bytes: Default::default(),
     };
     let mut sup = Supervisor::install().expect("install");
     let ended = |sup: &mut Supervisor| -> NodeExit {

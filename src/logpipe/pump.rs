@@ -24,11 +24,23 @@ pub(super) struct PumpShared {
     pub(super) source: OwnedFd,
     /// Bytes read from the pipe so far.
     pub(super) read: AtomicU64,
-    /// Bytes written on (or discarded, for a broken sink) so far; shared
-    /// with whoever counts the output (on every path, splice included).
-    pub(super) passed: Arc<AtomicU64>,
+    /// Bytes written on (or discarded, for a broken sink) so far.
+    pub(super) passed: AtomicU64,
+    /// A count kept by someone else (metrics), across pumps and restarts,
+    /// that grows with `passed`.
+    total: Option<Arc<AtomicU64>>,
     pub(super) finished: Mutex<bool>,
     pub(super) finished_cv: Condvar,
+}
+
+impl PumpShared {
+    fn count_passed(&self, bytes: usize) {
+        let bytes = bytes as u64;
+        self.passed.fetch_add(bytes, Ordering::Release);
+        if let Some(total) = &self.total {
+            total.fetch_add(bytes, Ordering::Relaxed);
+        }
+    }
 }
 
 /// One stream's pass-through thread. Dropping the handle detaches it; it
@@ -47,18 +59,21 @@ type Watch = Option<(Scanner, OnMatch)>;
 impl Pump {
     /// Starts copying `source` to `sink` on a new thread, feeding the
     /// scanner (which calls its `OnMatch` for each matching line) when
-    /// given.
+    /// given, and adding every byte passed on to `total` when given (on
+    /// every path, splice included).
     pub fn start(
         name: &str,
         source: OwnedFd,
         sink: Arc<Sink>,
         shared_sink: bool,
         scan: Watch,
+        total: Option<Arc<AtomicU64>>,
     ) -> io::Result<Pump> {
         let shared = Arc::new(PumpShared {
             source,
             read: AtomicU64::new(0),
-            passed: Arc::new(AtomicU64::new(0)),
+            passed: AtomicU64::new(0),
+            total,
             finished: Mutex::new(false),
             finished_cv: Condvar::new(),
         });
@@ -89,12 +104,6 @@ impl Pump {
 
     pub fn bytes_passed(&self) -> u64 {
         self.shared.passed.load(Ordering::Acquire)
-    }
-
-    /// The live count behind [`bytes_passed`](Self::bytes_passed), for
-    /// whoever reports it (metrics) without holding the pump.
-    pub fn passed_counter(&self) -> Arc<AtomicU64> {
-        Arc::clone(&self.shared.passed)
     }
 
     pub(super) fn is_finished(&self) -> bool {
@@ -147,12 +156,12 @@ fn copy_pump(
             cut = line_cut(&buf[..filled]);
         }
         sink.write_all(&buf[..cut]);
-        shared.passed.fetch_add(cut as u64, Ordering::Release);
+        shared.count_passed(cut);
         buf.copy_within(cut..filled, 0);
         held = filled - cut;
     }
     sink.write_all(&buf[..held]);
-    shared.passed.fetch_add(held as u64, Ordering::Release);
+    shared.count_passed(held);
 }
 
 /// Where to cut a full chunk so that an unfinished last line (if not too
@@ -220,7 +229,7 @@ fn splice_pump(
             cut = line_cut(&buf[..n]);
         }
         sink.splice_from(src, cut, buf);
-        shared.passed.fetch_add(cut as u64, Ordering::Release);
+        shared.count_passed(cut);
         scanned = n - cut;
     }
     true

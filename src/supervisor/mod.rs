@@ -52,7 +52,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 
-pub use spawn::{NodeSpec, SpawnError, preflight};
+pub use spawn::{NodeSpec, OutputBytes, SpawnError, preflight};
 
 use crate::logpipe::{self, DrainOutcome, Pump};
 use crate::signal::{self, FORWARDED_WHEN_SENT, STOP_REQUESTS, is_stop_request};

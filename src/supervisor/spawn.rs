@@ -11,6 +11,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use crate::config::Stream;
 use crate::heartbeat::Heartbeat;
@@ -34,6 +35,17 @@ pub struct NodeSpec {
     /// through kubevali. Without it the node writes to kubevali's own
     /// descriptors directly.
     pub heartbeat: Option<Arc<Heartbeat>>,
+    /// Bytes of the node's stdout and stderr that passed through kubevali
+    /// (only when they do: with `heartbeat`), kept across restarts.
+    pub output_bytes: OutputBytes,
+}
+
+/// Running totals of the node's output that passed through kubevali, per
+/// stream (for `kubevali_output_bytes_total{stream}`).
+#[derive(Debug, Clone, Default)]
+pub struct OutputBytes {
+    pub stdout: Arc<AtomicU64>,
+    pub stderr: Arc<AtomicU64>,
 }
 
 #[derive(Debug)]
@@ -426,8 +438,17 @@ pub(super) fn start(spec: &NodeSpec) -> Result<Started, SpawnError> {
             };
             // Started before the node, so that if starting it fails, the
             // write ends close with `cmd` and the pumps simply end.
-            pumps.push(Pump::start("stdout", out_read, out_sink, shared, watch()).map_err(other)?);
-            pumps.push(Pump::start("stderr", err_read, err_sink, shared, watch()).map_err(other)?);
+            let counts = &spec.output_bytes;
+            let stdout_count = Some(Arc::clone(&counts.stdout));
+            let stderr_count = Some(Arc::clone(&counts.stderr));
+            pumps.push(
+                Pump::start("stdout", out_read, out_sink, shared, watch(), stdout_count)
+                    .map_err(other)?,
+            );
+            pumps.push(
+                Pump::start("stderr", err_read, err_sink, shared, watch(), stderr_count)
+                    .map_err(other)?,
+            );
             cmd.stdout(out_write).stderr(err_write);
         }
     }
