@@ -123,7 +123,7 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
             "not starting the node: kubevali got {}",
             signal::name(signal)
         );
-        return Ok(128 + signal);
+        return Ok(signal::exit_code(signal));
     }
     if options.watch_config {
         reload::spawn_watcher(

@@ -71,6 +71,13 @@ pub const STOP_REQUESTS: &[i32] = &[
     libc::SIGPWR,
 ];
 
+/// The exit status of a process killed by `signal`, as shells report it:
+/// 128+N. kubevali exits with it when the node was killed, and when a stop
+/// request came before the node started.
+pub fn exit_code(signal: i32) -> i32 {
+    128 + signal
+}
+
 /// "SIGTERM", "SIGRTMIN+2", or "signal 99".
 pub fn name(signal: i32) -> String {
     if let Some(name) = signal_hook::low_level::signal_name(signal) {

@@ -102,11 +102,11 @@ pub struct NodeExit {
 }
 
 impl NodeExit {
-    /// From a raw wait status; the one place a signal death becomes 128+N.
+    /// From a raw wait status.
     pub fn from_status(status: i32, stopped_by_us: bool) -> NodeExit {
         match sys::decode_wait_status(status) {
             Err(signal) => NodeExit {
-                code: 128 + signal,
+                code: signal::exit_code(signal),
                 signal: Some(signal),
                 stopped_by_us,
             },

@@ -383,6 +383,10 @@ pub(super) struct Started {
 /// its own process group (the terminal's foreground, if kubevali held it),
 /// SIGKILL when kubevali dies, every signal at its default. The program is
 /// run with `execve` on the path [`resolve`] found, never through a shell.
+///
+/// Call it only from the thread that lives as long as kubevali (the main
+/// thread runs the loop): the kernel sends the parent-death signal when
+/// the *thread* that forked the node exits, not the process.
 pub(super) fn start(spec: &NodeSpec) -> Result<Started, SpawnError> {
     let Some(command_os) = spec.argv.first() else {
         return Err(SpawnError::NoCommand);
