@@ -343,6 +343,13 @@ fn final_ping(supervisor: &mut Supervisor, pinger: Pinger, headline: String) {
         log::error!("watchlog: cannot start the final ping: {e}");
         return;
     }
+    if let Some(signal) = supervisor.stop_requested() {
+        log::info!(
+            "not waiting for the final ping: kubevali got {}",
+            signal::name(signal)
+        );
+        return;
+    }
     loop {
         match supervisor.next_event() {
             Event::Done => return,

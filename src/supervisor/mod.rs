@@ -382,23 +382,26 @@ impl Supervisor {
             return;
         }
         let stopping = matches!(self.state, NodeState::Stopping { .. });
-        match self.state.node_mut() {
+        let delivered = match self.state.node_mut() {
             Some(node) if node.status.is_none() => {
                 if is_stop_request(signal) {
                     node.stop_requested = true;
                 }
                 send(node, signal);
+                true
             }
-            _ => log::debug!(
-                "not forwarding {}: no node is running",
-                signal::name(signal)
-            ),
-        }
-        if is_stop_request(signal)
-            && (stopping || self.state.node().is_none())
-            && self.stop_request.is_none()
-        {
-            if self.state.node().is_none() {
+            _ => {
+                log::debug!(
+                    "not forwarding {}: no node is running",
+                    signal::name(signal)
+                );
+                false
+            }
+        };
+        // Kept when it reached no node, or one that is being stopped
+        // anyway: kubevali then starts nothing new and waits for nothing.
+        if is_stop_request(signal) && (stopping || !delivered) && self.stop_request.is_none() {
+            if !delivered {
                 log::info!("received {}", signal::name(signal));
             }
             self.stop_request = Some(signal);
