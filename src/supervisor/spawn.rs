@@ -503,12 +503,28 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
-    fn scratch(name: &str) -> PathBuf {
+    /// A fresh directory, removed when dropped.
+    struct Scratch(PathBuf);
+
+    impl std::ops::Deref for Scratch {
+        type Target = PathBuf;
+        fn deref(&self) -> &PathBuf {
+            &self.0
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn scratch(name: &str) -> Scratch {
         let dir =
             std::env::temp_dir().join(format!("kubevali-spawn-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
-        dir
+        Scratch(dir)
     }
 
     fn file(dir: &Path, name: &str, mode: u32) -> PathBuf {
@@ -579,5 +595,38 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn preflight_refuses_what_exec_would_refuse() {
+        let dir = scratch("preflight");
+        let script = file(&dir, "script", 0o755);
+        assert_eq!(preflight(script.as_os_str()).expect("a #! script"), script);
+        let text = dir.join("text");
+        std::fs::write(&text, "touch PWNED\n").expect("write");
+        std::fs::set_permissions(&text, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let err = preflight(text.as_os_str()).expect_err("no #!, no ELF");
+        assert!(
+            matches!(err, SpawnError::UnknownFormat { elf: false, .. }),
+            "{err}"
+        );
+        assert_eq!(err.exit_code(), 126);
+        let mut header = vec![0u8; 64];
+        header[..4].copy_from_slice(b"\x7fELF");
+        header[5] = 1;
+        header[18..20].copy_from_slice(&75u16.to_le_bytes());
+        let foreign = dir.join("foreign");
+        std::fs::write(&foreign, &header).expect("write");
+        std::fs::set_permissions(&foreign, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let err = preflight(foreign.as_os_str()).expect_err("foreign ELF");
+        assert!(
+            matches!(err, SpawnError::UnknownFormat { elf: true, .. }),
+            "{err}"
+        );
+        // The running kubevali itself is an ELF for this machine.
+        let me = std::env::current_exe().expect("current exe");
+        assert!(preflight(me.as_os_str()).is_ok());
+        let err = preflight(OsStr::new("/no/such/darwina-typo")).expect_err("missing");
+        assert_eq!(err.exit_code(), 127);
     }
 }
