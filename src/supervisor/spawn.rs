@@ -320,12 +320,13 @@ pub fn preflight(command: &OsStr) -> Result<PathBuf, SpawnError> {
     };
     match sniff(&path) {
         Some(Format::Unknown) => Err(unknown(false)),
-        Some(Format::Elf { machine }) if machine.is_none() || machine != NATIVE_ELF_MACHINE => {
-            match NATIVE_ELF_MACHINE {
-                Some(_) => Err(unknown(true)),
-                None => Ok(path),
-            }
+        // Where kubevali does not know its own machine number, exec judges.
+        Some(Format::Elf { machine })
+            if NATIVE_ELF_MACHINE.is_some() && machine != NATIVE_ELF_MACHINE =>
+        {
+            Err(unknown(true))
         }
+        // Unreadable (exec-only) files are left to exec as well.
         _ => Ok(path),
     }
 }
