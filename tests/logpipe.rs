@@ -42,10 +42,7 @@ fn sixteen_mib_line_passes_byte_exact() {
     std::fs::write(&file, &line).expect("write");
     let file = file.display().to_string();
     let config = dir.config(&node_config(&["cat", &file], &watching()));
-    let mut child = kubevali(&config)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start kubevali");
+    let mut child = kubevali(&config).stdout(Stdio::piped()).spawn_guarded();
     let (matched, total) = compare_stream(child.stdout.take().expect("stdout"), &line);
     assert_eq!(code(wait(&mut child)), 0);
     assert_eq!((matched, total), (line.len(), line.len()));
@@ -71,10 +68,7 @@ fn output_to_a_file_passes_byte_exact() {
     let config = dir.config(&node_config(&["cat", &input], &watching()));
     let output = dir.join("output");
     let file = std::fs::File::create(&output).expect("create");
-    let mut child = kubevali(&config)
-        .stdout(file)
-        .spawn()
-        .expect("start kubevali");
+    let mut child = kubevali(&config).stdout(file).spawn_guarded();
     assert_eq!(code(wait(&mut child)), 0);
     let got = std::fs::read(&output).expect("read output");
     assert_eq!(got.len(), data.len());
@@ -105,8 +99,7 @@ fn hundred_mib_of_random_bytes_on_each_stream_pass_byte_exact() {
     let mut child = kubevali(&config)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .spawn()
-        .expect("start kubevali");
+        .spawn_guarded();
     let stderr = child.stderr.take().expect("stderr");
     let err_check = std::thread::spawn(move || compare_stream(stderr, &err));
     let out_result = compare_stream(child.stdout.take().expect("stdout"), &out);
@@ -178,10 +171,7 @@ fn streams_go_where_configured() {
 fn slow_reader_gets_every_byte_after_the_node_exits() {
     let dir = Scratch::new("slow-reader");
     let config = dir.config(&node_config(&sh("seq 200000; exit 3"), &watching()));
-    let mut child = kubevali(&config)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start kubevali");
+    let mut child = kubevali(&config).stdout(Stdio::piped()).spawn_guarded();
     let mut stdout = child.stdout.take().expect("stdout");
     std::thread::sleep(Duration::from_secs(1));
     let mut got = Vec::new();
@@ -204,8 +194,7 @@ fn closed_stdout_does_not_block_the_node() {
     let mut child = kubevali(&config)
         .stdout(Stdio::from(write_end))
         .stderr(Stdio::piped())
-        .spawn()
-        .expect("start kubevali");
+        .spawn_guarded();
     let mut stderr = String::new();
     child
         .stderr

@@ -4,7 +4,7 @@
 mod support;
 
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use kubevali::signal::{FORWARDED, FORWARDED_WHEN_SENT, name as signal_name};
 use support::*;
@@ -26,9 +26,9 @@ fn trapping_node(dir: &Scratch, signal: i32) -> Vec<String> {
     ]
 }
 
-fn start(dir: &Scratch, command: &[&str], options: &Options) -> Child {
+fn start(dir: &Scratch, command: &[&str], options: &Options) -> Guard {
     let config = dir.config(&node_config(command, options));
-    kubevali(&config).spawn().expect("start kubevali")
+    kubevali(&config).spawn_guarded()
 }
 
 #[test]
@@ -38,7 +38,7 @@ fn every_forwarded_signal_reaches_the_node() {
     signals.extend(FORWARDED_WHEN_SENT);
     signals.extend([libc::SIGRTMIN(), libc::SIGRTMIN() + 3, libc::SIGRTMAX()]);
     // All at once: each waits for its node's trap anyway.
-    let runs: Vec<(i32, Scratch, Child)> = signals
+    let runs: Vec<(i32, Scratch, Guard)> = signals
         .iter()
         .map(|&signal| {
             let dir = Scratch::new(&format!("signal-{signal}"));
@@ -178,7 +178,7 @@ fn stop_request_before_the_node_starts_is_kept() {
     let c_path = std::ffi::CString::new(fifo.display().to_string()).expect("path");
     // SAFETY: a valid NUL-terminated path.
     assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
-    let mut child = kubevali(&fifo).spawn().expect("start kubevali");
+    let mut child = kubevali(&fifo).spawn_guarded();
     let pid = child.id();
     wait_until("kubevali to catch SIGTERM", || catches(pid, libc::SIGTERM));
     send(pid, libc::SIGTERM);
@@ -240,9 +240,7 @@ fn inherited_blocked_sigterm_is_still_forwarded() {
     let ready = dir.join("ready");
     let script = format!(": > {}; exec sleep 30", ready.display());
     let config = dir.config(&node_config(&sh(&script), &Options::default()));
-    let mut child = with_messy_signal_state(&mut kubevali(&config))
-        .spawn()
-        .expect("start kubevali");
+    let mut child = with_messy_signal_state(&mut kubevali(&config)).spawn_guarded();
     wait_for_file(&ready);
     send(child.id(), libc::SIGTERM);
     assert_eq!(code(wait(&mut child)), 143);
@@ -332,12 +330,11 @@ fn as_pid_1_reaps_every_orphan_and_keeps_the_node_status() {
     );
     let config = dir.config(&node_config(&sh(&script), &Options::default()));
     let mut child = Command::new("unshare")
-        .args(["--pid", "--fork", "--mount-proc"])
+        .args(["--pid", "--fork", "--kill-child", "--mount-proc"])
         .arg(binary())
         .arg("--config")
         .arg(&config)
-        .spawn()
-        .expect("unshare");
+        .spawn_guarded();
     assert_eq!(code(wait(&mut child)), 42);
     let report = std::fs::read_to_string(&report).expect("report");
     assert_eq!(report.trim(), "1 0", "node's parent pid, and sleeps left");
@@ -359,12 +356,11 @@ fn as_pid_1_forwards_sigterm() {
     let words: Vec<&str> = command.iter().map(String::as_str).collect();
     let config = dir.config(&node_config(&words, &Options::default()));
     let mut child = Command::new("unshare")
-        .args(["--pid", "--fork", "--mount-proc"])
+        .args(["--pid", "--fork", "--kill-child", "--mount-proc"])
         .arg(binary())
         .arg("--config")
         .arg(&config)
-        .spawn()
-        .expect("unshare");
+        .spawn_guarded();
     wait_for_file(&dir.join("ready"));
     // unshare's child is kubevali, PID 1 inside.
     let inner = children_of(child.id());

@@ -52,7 +52,7 @@ struct Running {
 
 impl Running {
     fn start(config: &Path) -> Running {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kubevali"))
+        let mut child = Command::new(support::binary())
             .arg("--watch-config")
             .arg("--config")
             .arg(config)

@@ -249,6 +249,30 @@ impl Guard {
     }
 }
 
+impl std::ops::Deref for Guard {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.child
+    }
+}
+
+impl std::ops::DerefMut for Guard {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.child
+    }
+}
+
+/// `Command::spawn` for kubevali, under a [`Guard`].
+pub trait SpawnGuarded {
+    fn spawn_guarded(&mut self) -> Guard;
+}
+
+impl SpawnGuarded for Command {
+    fn spawn_guarded(&mut self) -> Guard {
+        Guard::spawn(self)
+    }
+}
+
 impl Drop for Guard {
     fn drop(&mut self) {
         if let Ok(None) = self.child.try_wait() {
