@@ -3,7 +3,7 @@
 //! When nothing needs to see the output (no keyword configured), the node
 //! simply inherits kubevali's descriptors and none of this runs. Otherwise
 //! each stream gets its own pipe and its own [`Pump`] thread, which takes
-//! chunks of up to [`CHUNK`] bytes and passes each on to the destination
+//! chunks of up to `CHUNK` (64 KiB) bytes and passes each on to the destination
 //! straight away: no line buffering, no UTF-8 decoding, no per-line work,
 //! so any bytes pass unchanged and at once, and a line of any length costs
 //! no more memory than a short one. Into a pipe (a container runtime's
@@ -11,7 +11,7 @@
 //! scan; anything else gets `read(2)` and `write(2)`.
 //!
 //! The keyword [`Scanner`] only looks at the chunks after they are read; it
-//! keeps at most [`MAX_KEPT_LINE`] bytes of the current line and the last
+//! keeps at most `MAX_KEPT_LINE` bytes of the current line and the last
 //! `keyword.len() - 1` bytes (to find a keyword split across two reads).
 //!
 //! A destination that fails (EPIPE when the reader of kubevali's stdout went
@@ -40,7 +40,7 @@ mod scanner;
 mod sink;
 
 pub use drain::{DrainOutcome, drain_all};
-pub use pipe::{PIPE_SIZE, pipe};
-pub use pump::{CHUNK, OnMatch, Pump};
+pub use pipe::pipe;
+pub use pump::{OnMatch, Pump};
 pub use scanner::Scanner;
 pub use sink::Sink;

@@ -11,7 +11,7 @@ use crate::sys;
 /// unprivileged kubevali gets it too.
 pub const PIPE_SIZE: usize = 1024 * 1024;
 
-/// A close-on-exec pipe as (read end, write end), enlarged to [`PIPE_SIZE`]
+/// A close-on-exec pipe as (read end, write end), enlarged to `PIPE_SIZE`
 /// where the system allows it.
 pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let (read, write) = sys::pipe()?;

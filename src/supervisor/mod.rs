@@ -1,6 +1,6 @@
 //! Running the node as kubevali's child: starting it, passing signals on,
 //! reaping every child, stopping it, and turning its end into kubevali's
-//! exit status. The node's life is one value, [`NodeState`], and one loop,
+//! exit status. The node's life is one value, `NodeState`, and one loop,
 //! [`Supervisor::next_event`], drives it whatever the flags.
 //!
 //! # Design, compared with tini
