@@ -3,7 +3,7 @@
 //! When nothing needs to see the output (no keyword configured), the node
 //! simply inherits kubevali's descriptors and none of this runs. Otherwise
 //! each stream gets its own pipe and its own [`Pump`] thread, which takes
-//! chunks of up to `CHUNK` (64 KiB) bytes and passes each on to the destination
+//! chunks of up to 64 KiB (`CHUNK`) and passes each on to the destination
 //! straight away: no line buffering, no UTF-8 decoding, no per-line work,
 //! so any bytes pass unchanged and at once, and a line of any length costs
 //! no more memory than a short one. Into a pipe (a container runtime's
@@ -27,7 +27,6 @@
 //! `poll` (or FIONREAD) per full chunk and nothing otherwise. Lines longer
 //! than a quarter of a chunk are split regardless. The node's two streams
 //! keep their own order, but not their order relative to each other.
-
 //!
 //! Submodules import their siblings, never this facade: `pipe` (the
 //! node's pipes), `sink`, `scanner`, `pump` (uses the three) and `drain`
