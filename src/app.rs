@@ -227,7 +227,7 @@ fn reload_config(options: &RunOptions) -> Option<(Config, Plan)> {
         log::error!(
             "{}: nodeTemplate.command[0]: {}; the node keeps running with the previous config",
             options.config.display(),
-            e
+            e.reason()
         );
         return None;
     }

@@ -79,6 +79,11 @@ pub enum SpawnError {
 }
 
 impl SpawnError {
+    /// What is wrong, for a message that says itself what was tried.
+    pub fn reason(&self) -> Reason<'_> {
+        Reason(self)
+    }
+
     /// The exit status a shell gives for the same failure: 127 when there
     /// is nothing to run, 126 when it cannot be run, 1 for anything else.
     pub fn exit_code(&self) -> i32 {
@@ -95,31 +100,40 @@ impl SpawnError {
 impl fmt::Display for SpawnError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            SpawnError::Other { command, reason } => {
+                write!(f, "cannot start the node {command:?}: {reason}")
+            }
+            other => write!(f, "cannot start the node: {}", other.reason()),
+        }
+    }
+}
+
+/// What is wrong, without the "cannot start the node" in front (see
+/// [`SpawnError::reason`]).
+pub struct Reason<'a>(&'a SpawnError);
+
+impl fmt::Display for Reason<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
             SpawnError::NoCommand => write!(
                 f,
-                "cannot start the node: its command line is empty (every item of nodeTemplate.command rendered to \"\")"
+                "its command line is empty (every item of nodeTemplate.command rendered to \"\")"
             ),
             SpawnError::NotFound {
                 command,
                 search_path: Some(path),
-            } if path.is_empty() => write!(
-                f,
-                "cannot start the node: command {command:?} not found (PATH is empty)"
-            ),
+            } if path.is_empty() => write!(f, "command {command:?} not found (PATH is empty)"),
             SpawnError::NotFound {
                 command,
                 search_path: Some(path),
-            } => write!(
-                f,
-                "cannot start the node: command {command:?} not found in PATH ({path})"
-            ),
+            } => write!(f, "command {command:?} not found in PATH ({path})"),
             SpawnError::NotFound {
                 command,
                 search_path: None,
-            } => write!(f, "cannot start the node: {command:?}: no such file"),
+            } => write!(f, "{command:?}: no such file"),
             SpawnError::MissingInterpreter { command, path } => write!(
                 f,
-                "cannot start the node: {}exists, but its interpreter (#! line) or dynamic loader does not",
+                "{}exists, but its interpreter (#! line) or dynamic loader does not",
                 Found(command, path)
             ),
             SpawnError::UnknownFormat {
@@ -128,7 +142,7 @@ impl fmt::Display for SpawnError {
                 elf: true,
             } => write!(
                 f,
-                "cannot start the node: {}is an ELF file this machine cannot run (built for another architecture, or damaged)",
+                "{}is an ELF file this machine cannot run (built for another architecture, or damaged)",
                 Found(command, path)
             ),
             SpawnError::UnknownFormat {
@@ -137,21 +151,15 @@ impl fmt::Display for SpawnError {
                 elf: false,
             } => write!(
                 f,
-                "cannot start the node: {}is not a program: neither an ELF binary nor a script starting with #! (kubevali does not run such files through /bin/sh)",
+                "{}is not a program: neither an ELF binary nor a script starting with #! (kubevali does not run such files through /bin/sh)",
                 Found(command, path)
             ),
             SpawnError::NotExecutable {
                 command,
                 path,
                 reason,
-            } => write!(
-                f,
-                "cannot start the node: {}is not executable: {reason}",
-                Found(command, path)
-            ),
-            SpawnError::Other { command, reason } => {
-                write!(f, "cannot start the node {command:?}: {reason}")
-            }
+            } => write!(f, "{}is not executable: {reason}", Found(command, path)),
+            SpawnError::Other { command, reason } => write!(f, "{command:?}: {reason}"),
         }
     }
 }
