@@ -13,7 +13,7 @@
 //! reports what nothing uses.
 #![warn(clippy::undocumented_unsafe_blocks)]
 
-pub mod app;
+mod app;
 mod argv;
 mod base64;
 mod cli;
@@ -31,3 +31,7 @@ pub mod supervisor;
 mod sys;
 pub mod template;
 pub mod watchlog;
+
+/// The whole program: runs kubevali with the process's arguments and
+/// environment and returns its exit code.
+pub use app::main;

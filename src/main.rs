@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(kubevali::app::main());
+    std::process::exit(kubevali::main());
 }
