@@ -1,14 +1,21 @@
 //! A minimal synchronous client for the few Kubernetes API calls kubevali
-//! makes: JSON over HTTPS with ureq, TLS verified against the cluster CA.
+//! makes: JSON over HTTPS with ureq, TLS verified against the cluster CA,
+//! through the proxy and with the credentials the configuration names.
 
-use std::time::Duration;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime};
 
-use serde_json::Value;
-use ureq::Agent;
+use serde_json::{Value, json};
+use ureq::http::Uri;
 use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::{Agent, Proxy, ProxyProtocol};
 
-use super::KubeError;
-use super::access::{ClusterAccess, Credentials, PemSource};
+use super::access::{ClusterAccess, Credentials, PemSource, read_file};
+use super::error::KubeError;
+use super::exec::{Credential, ExecConfig};
 
 /// Every request, connection set-up included, ends within this.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
@@ -18,22 +25,58 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_BODY: u64 = 64 << 20;
 
 /// A configured connection to one API server, namespaced like the pod.
-/// Cheap to clone (the connection pool is shared).
+/// Cheap to clone (the connection pool and the credential cache are shared).
 #[derive(Clone)]
 pub struct Client {
-    agent: Agent,
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    /// The server as configured: what error messages name.
     server: String,
-    /// Token credentials only; a client certificate lives in the agent.
-    credentials: Credentials,
+    /// Where requests go: `server`, or with `tls-server-name` as its host.
+    base: String,
     namespace: String,
+    connection: Connection,
+    /// Replaced when an exec plugin hands out a new client certificate.
+    agent: Mutex<Agent>,
+    auth: Auth,
+}
+
+/// What every agent of this client shares.
+struct Connection {
+    roots: Option<Vec<Certificate<'static>>>,
+    insecure: bool,
+    proxy: Option<Proxy>,
+    pin: Option<PinnedResolver>,
+}
+
+enum Auth {
+    /// No token; perhaps a client certificate, which lives in the agent.
+    Anonymous,
+    Token(String),
+    TokenFile(PathBuf),
+    Exec {
+        config: ExecConfig,
+        /// `spec.cluster` for the plugin when it asks for it.
+        cluster: Option<Value>,
+        cached: Mutex<Option<Credential>>,
+    },
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the token itself: Debug output can end up in logs.
+        let auth = match &self.inner.auth {
+            Auth::Anonymous => "anonymous or client certificate",
+            Auth::Token(_) => "token",
+            Auth::TokenFile(_) => "token file",
+            Auth::Exec { .. } => "exec plugin",
+        };
         f.debug_struct("Client")
-            .field("server", &self.server)
-            .field("namespace", &self.namespace)
-            .field("credentials", &self.credentials)
+            .field("server", &self.inner.server)
+            .field("namespace", &self.inner.namespace)
+            .field("auth", &auth)
             .finish()
     }
 }
@@ -62,70 +105,111 @@ pub(crate) struct Answer {
 }
 
 impl Client {
-    /// Reads the process environment and the files it points at; see
-    /// [`ClusterAccess::from_lookup`].
-    pub fn from_env() -> Result<Client, KubeError> {
-        Client::new(ClusterAccess::from_lookup(&|name| {
-            std::env::var(name).ok()
-        })?)
-    }
-
-    /// Builds the TLS set-up now (CA and client certificate files are read
-    /// once); tokens are read per request.
+    /// Reads the CA and a static client certificate now; tokens are read
+    /// per request and an exec plugin runs on the first request.
     pub fn new(access: ClusterAccess) -> Result<Client, KubeError> {
-        let tls = tls_config(&access)?;
-        let config = Agent::config_builder()
-            .timeout_global(Some(REQUEST_TIMEOUT))
-            // Error answers carry a Status body whose message we report.
-            .http_status_as_error(false)
-            .user_agent(concat!("kubevali/", env!("CARGO_PKG_VERSION")))
-            .tls_config(tls)
-            // Straight to the API server: the node's HTTP(S)_PROXY (which
-            // ureq would otherwise honour, even HTTP_PROXY for https) is
-            // meant for the node's own traffic, not for the cluster API.
-            .proxy(None)
-            .build();
-        let credentials = match access.credentials {
-            Credentials::ClientCert { .. } => Credentials::None,
-            other => other,
+        let server = access.server.clone();
+        let roots = match (&access.ca, access.insecure_skip_tls_verify) {
+            (Some(ca), false) => Some(certificates(&ca.read()?, &describe("cluster CA", ca))?),
+            // Without a CA in the kubeconfig (a server with a publicly
+            // trusted certificate) the built-in Mozilla roots verify it,
+            // as kubectl would use the system's.
+            _ => None,
+        };
+        let (base, pin) = match &access.tls_server_name {
+            Some(name) => {
+                let (base, pin) = pinned(&server, name)?;
+                (base, Some(pin))
+            }
+            None => (server.clone(), None),
+        };
+        let proxy = match &access.proxy {
+            Some(url) => Some(proxy(url, pin.is_some())?),
+            None => None,
+        };
+        let connection = Connection {
+            roots,
+            insecure: access.insecure_skip_tls_verify,
+            proxy,
+            pin,
+        };
+        let exec_cluster = match &access.credentials {
+            Credentials::Exec(config) if config.provide_cluster_info => {
+                Some(cluster_info(&access)?)
+            }
+            _ => None,
+        };
+        let (agent, auth) = match access.credentials {
+            Credentials::None => (connection.agent(None), Auth::Anonymous),
+            Credentials::Token(token) => (connection.agent(None), Auth::Token(token)),
+            Credentials::TokenFile(path) => (connection.agent(None), Auth::TokenFile(path)),
+            Credentials::ClientCert { cert, key } => {
+                let cert = client_cert(
+                    &cert.read()?,
+                    &describe("client certificate", &cert),
+                    &key.read()?,
+                    &describe("client key", &key),
+                )?;
+                (connection.agent(Some(cert)), Auth::Anonymous)
+            }
+            Credentials::Exec(config) => {
+                let auth = Auth::Exec {
+                    config,
+                    cluster: exec_cluster,
+                    cached: Mutex::new(None),
+                };
+                (connection.agent(None), auth)
+            }
         };
         Ok(Client {
-            agent: Agent::new_with_config(config),
-            server: access.server,
-            credentials,
-            namespace: access.namespace,
+            inner: Arc::new(Inner {
+                server,
+                base,
+                namespace: access.namespace,
+                connection,
+                agent: Mutex::new(agent),
+                auth,
+            }),
         })
     }
 
     /// The namespace of the pod (in-cluster) or of the kubeconfig context.
     pub fn namespace(&self) -> &str {
-        &self.namespace
+        &self.inner.namespace
     }
 
-    /// The API server's base URL.
-    pub fn server(&self) -> &str {
-        &self.server
-    }
-
+    /// Sends one request. With an exec plugin, a 401 means the credential
+    /// went stale before its stated expiry (or had none): the plugin runs
+    /// again and the request is sent once more, as client-go refreshes.
     pub(crate) fn request(
         &self,
         method: Method,
         path: &str,
         body: Option<&Value>,
     ) -> Result<Answer, KubeError> {
-        let url = format!("{}{path}", self.server);
-        let bearer = match &self.credentials {
-            Credentials::Token(token) => Some(token.trim().to_owned()),
-            Credentials::TokenFile(path) => Some(
-                String::from_utf8_lossy(&super::access::read_file(path)?)
-                    .trim()
-                    .to_owned(),
-            ),
-            Credentials::None | Credentials::ClientCert { .. } => None,
-        };
+        let answer = self.attempt(method, path, body, false)?;
+        if answer.status == 401 && matches!(self.inner.auth, Auth::Exec { .. }) {
+            log::debug!(
+                "{} {path}: 401, running the exec plugin again",
+                method.as_str()
+            );
+            return self.attempt(method, path, body, true);
+        }
+        Ok(answer)
+    }
+
+    fn attempt(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        refresh: bool,
+    ) -> Result<Answer, KubeError> {
+        let (agent, bearer) = self.credentials(refresh)?;
+        let url = format!("{}{path}", self.inner.base);
         let answer = match method {
             Method::Get => {
-                let mut request = self.agent.get(&url).header("Accept", "application/json");
+                let mut request = agent.get(&url).header("Accept", "application/json");
                 if let Some(token) = &bearer {
                     request = request.header("Authorization", format!("Bearer {token}"));
                 }
@@ -133,9 +217,9 @@ impl Client {
             }
             Method::Post | Method::Put => {
                 let mut request = if method == Method::Post {
-                    self.agent.post(&url)
+                    agent.post(&url)
                 } else {
-                    self.agent.put(&url)
+                    agent.put(&url)
                 };
                 request = request
                     .header("Accept", "application/json")
@@ -158,6 +242,49 @@ impl Client {
         Ok(Answer { status, body })
     }
 
+    /// The agent to send with and the bearer token, if any. An exec
+    /// credential is reused until it expires, unless `refresh`.
+    fn credentials(&self, refresh: bool) -> Result<(Agent, Option<String>), KubeError> {
+        let current = || lock(&self.inner.agent).clone();
+        match &self.inner.auth {
+            Auth::Anonymous => Ok((current(), None)),
+            Auth::Token(token) => Ok((current(), Some(token.trim().to_owned()))),
+            Auth::TokenFile(path) => {
+                let token = String::from_utf8_lossy(&read_file(path)?).trim().to_owned();
+                Ok((current(), Some(token)))
+            }
+            Auth::Exec {
+                config,
+                cluster,
+                cached,
+            } => {
+                let mut cached = lock(cached);
+                let reusable = cached
+                    .as_ref()
+                    .filter(|credential| !refresh && credential.is_fresh(SystemTime::now()));
+                if reusable.is_none() {
+                    let credential = config.run(cluster.as_ref())?;
+                    let old_cert = cached.as_ref().and_then(|c| c.client_cert.as_ref());
+                    if credential.client_cert.as_ref() != old_cert {
+                        let cert = match &credential.client_cert {
+                            Some((cert, key)) => Some(client_cert(
+                                cert,
+                                "exec plugin's clientCertificateData",
+                                key,
+                                "exec plugin's clientKeyData",
+                            )?),
+                            None => None,
+                        };
+                        *lock(&self.inner.agent) = self.inner.connection.agent(cert);
+                    }
+                    *cached = Some(credential);
+                }
+                let token = cached.as_ref().and_then(|c| c.token.clone());
+                Ok((current(), token))
+            }
+        }
+    }
+
     /// GET that must succeed, parsed as JSON.
     pub(crate) fn get_json(&self, path: &str) -> Result<Value, KubeError> {
         self.request(Method::Get, path, None)?
@@ -165,7 +292,7 @@ impl Client {
     }
 
     fn transport_error(&self, error: ureq::Error) -> KubeError {
-        let server = self.server.clone();
+        let server = self.inner.server.clone();
         match error {
             ureq::Error::Tls(_) | ureq::Error::Pem(_) | ureq::Error::Rustls(_) => KubeError::Tls {
                 server,
@@ -181,12 +308,151 @@ impl Client {
                 server,
                 reason: format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()),
             },
+            ureq::Error::ConnectProxyFailed(reason) => KubeError::Transport {
+                server,
+                reason: format!("the proxy refused the connection: {reason}"),
+            },
             other => KubeError::Transport {
                 server,
                 reason: other.to_string(),
             },
         }
     }
+}
+
+impl Connection {
+    fn agent(&self, client_cert: Option<ClientCert>) -> Agent {
+        let mut tls = TlsConfig::builder().client_cert(client_cert);
+        if self.insecure {
+            tls = tls.disable_verification(true);
+        } else if let Some(roots) = &self.roots {
+            tls = tls.root_certs(RootCerts::new_with_certs(roots));
+        }
+        let config = Agent::config_builder()
+            .timeout_global(Some(REQUEST_TIMEOUT))
+            // Error answers carry a Status body whose message we report.
+            .http_status_as_error(false)
+            .user_agent(concat!("kubevali/", env!("CARGO_PKG_VERSION")))
+            .tls_config(tls.build())
+            // Only the proxy decided for this cluster (discover): ureq's
+            // own reading of the environment knows neither Go's NO_PROXY
+            // rules nor that in-cluster access ignores the variables.
+            .proxy(self.proxy.clone())
+            .build();
+        match &self.pin {
+            Some(pin) => Agent::with_parts(config, DefaultConnector::default(), pin.clone()),
+            None => Agent::new_with_config(config),
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing holding these locks can leave the value half-written.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// For `tls-server-name`: requests name that host, so that rustls sends it
+/// as SNI and verifies the certificate against it (ureq has no separate
+/// setting), and the resolver sends connections for it to the server's
+/// real host. The base URL and the resolver come back.
+fn pinned(server: &str, name: &str) -> Result<(String, PinnedResolver), KubeError> {
+    let bad = |reason: &str| KubeError::Config(format!("server {server:?}: {reason}"));
+    let uri: Uri = server.parse().map_err(|_| bad("not a URL"))?;
+    let scheme = uri.scheme_str().ok_or_else(|| bad("no scheme"))?.to_owned();
+    let authority = uri.authority().ok_or_else(|| bad("no host"))?;
+    let port = authority
+        .port_u16()
+        .unwrap_or(if scheme == "http" { 80 } else { 443 });
+    let host = authority.host();
+    let name_host = if name.contains(':') && !name.starts_with('[') {
+        format!("[{name}]")
+    } else {
+        name.to_owned()
+    };
+    let path = uri.path().trim_end_matches('/');
+    let target: Uri = format!("{scheme}://{host}:{port}/")
+        .parse()
+        .map_err(|_| bad("not a URL"))?;
+    let base = format!("{scheme}://{name_host}:{port}{path}");
+    base.parse::<Uri>()
+        .map_err(|_| KubeError::Config(format!("tls-server-name {name:?} is not a host name")))?;
+    let pin = PinnedResolver {
+        name: name_host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase(),
+        target,
+    };
+    Ok((base, pin))
+}
+
+/// Resolves the `tls-server-name` host to the addresses of the server's
+/// real host; every other name as usual.
+#[derive(Debug, Clone)]
+struct PinnedResolver {
+    name: String,
+    target: Uri,
+}
+
+impl Resolver for PinnedResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = uri.host().unwrap_or_default();
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        if host.eq_ignore_ascii_case(&self.name) {
+            DefaultResolver::default().resolve(&self.target, config, timeout)
+        } else {
+            DefaultResolver::default().resolve(uri, config, timeout)
+        }
+    }
+}
+
+/// kubeconfig `proxy-url` or the environment's proxy: `http://` or
+/// `https://` (ureq's SOCKS support is not built in). With
+/// `tls-server-name`, the proxy must be asked for the server's resolved
+/// address rather than that name.
+fn proxy(url: &str, pinned: bool) -> Result<Proxy, KubeError> {
+    let bad = |reason: String| KubeError::Config(format!("proxy {url:?}: {reason}"));
+    let proxy = Proxy::new(url).map_err(|error| bad(error.to_string()))?;
+    if !matches!(proxy.protocol(), ProxyProtocol::Http | ProxyProtocol::Https) {
+        return Err(bad("only http:// and https:// proxies are supported".into()));
+    }
+    if !pinned {
+        return Ok(proxy);
+    }
+    let mut builder = Proxy::builder(proxy.protocol())
+        .host(proxy.host())
+        .port(proxy.port())
+        .resolve_target(true);
+    if let Some(user) = proxy.username() {
+        builder = builder.username(user);
+    }
+    if let Some(password) = proxy.password() {
+        builder = builder.password(password);
+    }
+    builder.build().map_err(|error| bad(error.to_string()))
+}
+
+/// `spec.cluster` of `KUBERNETES_EXEC_INFO` (client-go's `Cluster` type).
+fn cluster_info(access: &ClusterAccess) -> Result<Value, KubeError> {
+    let mut cluster = json!({ "server": access.server });
+    if let Some(name) = &access.tls_server_name {
+        cluster["tls-server-name"] = json!(name);
+    }
+    if access.insecure_skip_tls_verify {
+        cluster["insecure-skip-tls-verify"] = json!(true);
+    }
+    if let Some(ca) = &access.ca {
+        cluster["certificate-authority-data"] = json!(crate::base64::encode(&ca.read()?));
+    }
+    if let Some(proxy) = &access.proxy {
+        cluster["proxy-url"] = json!(proxy);
+    }
+    Ok(cluster)
 }
 
 impl Answer {
@@ -229,27 +495,32 @@ fn status_message(body: &[u8]) -> String {
     }
 }
 
-fn tls_config(access: &ClusterAccess) -> Result<TlsConfig, KubeError> {
-    let mut builder = TlsConfig::builder();
-    if access.insecure_skip_tls_verify {
-        builder = builder.disable_verification(true);
-    } else if let Some(ca) = &access.ca {
-        let certs = certificates(&ca.read()?, &describe("cluster CA", ca))?;
-        builder = builder.root_certs(RootCerts::new_with_certs(&certs));
+/// Percent-encodes a name for use as one URL path segment. Kubernetes
+/// names never need it, but `$HOSTNAME` outside a cluster could be anything.
+pub(crate) fn path_segment(name: &str) -> String {
+    let mut encoded = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            encoded.push(byte as char);
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
     }
-    // Without a CA in the kubeconfig (a server with a publicly trusted
-    // certificate) the built-in Mozilla roots verify it, as kubectl would
-    // use the system's.
-    if let Credentials::ClientCert { cert, key } = &access.credentials {
-        let chain = certificates(&cert.read()?, &describe("client certificate", cert))?;
-        let what = describe("client key", key);
-        let key = PrivateKey::from_pem(&key.read()?).map_err(|error| KubeError::Pem {
-            what,
-            reason: error.to_string(),
-        })?;
-        builder = builder.client_cert(Some(ClientCert::new_with_certs(&chain, key)));
-    }
-    Ok(builder.build())
+    encoded
+}
+
+fn client_cert(
+    cert_pem: &[u8],
+    cert_what: &str,
+    key_pem: &[u8],
+    key_what: &str,
+) -> Result<ClientCert, KubeError> {
+    let chain = certificates(cert_pem, cert_what)?;
+    let key = PrivateKey::from_pem(key_pem).map_err(|error| KubeError::Pem {
+        what: key_what.to_owned(),
+        reason: error.to_string(),
+    })?;
+    Ok(ClientCert::new_with_certs(&chain, key))
 }
 
 fn describe(what: &str, source: &PemSource) -> String {
@@ -285,6 +556,12 @@ fn certificates(pem: &[u8], what: &str) -> Result<Vec<Certificate<'static>>, Kub
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_segments_are_escaped() {
+        assert_eq!(path_segment("darwinia-0"), "darwinia-0");
+        assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
+    }
 
     #[test]
     fn status_message_prefers_the_kubernetes_status() {

@@ -5,9 +5,10 @@ use std::fmt;
 
 use serde_json::{Map, Value, json};
 
+use super::client::path_segment;
 use super::client::{Client, Method};
+use super::error::KubeError;
 use super::nodes::pod_path;
-use super::{KubeError, path_segment};
 
 /// The label that marks a Service as ours: we only ever rewrite Services
 /// that carry it (or all of them with `forceUpdate`).
