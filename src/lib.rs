@@ -19,6 +19,7 @@ pub mod logging;
 pub mod logpipe;
 pub mod quote;
 pub mod reload;
+pub mod review;
 pub mod supervisor;
 pub mod template;
 pub mod watchlog;

@@ -57,7 +57,7 @@ enum Auth {
     Token(String),
     TokenFile(PathBuf),
     Exec {
-        config: ExecConfig,
+        config: Box<ExecConfig>,
         /// `spec.cluster` for the plugin when it asks for it.
         cluster: Option<Value>,
         cached: Mutex<Option<Credential>>,
@@ -154,7 +154,7 @@ impl Client {
             }
             Credentials::Exec(config) => {
                 let auth = Auth::Exec {
-                    config,
+                    config: Box::new(config),
                     cluster: exec_cluster,
                     cached: Mutex::new(None),
                 };
