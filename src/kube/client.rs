@@ -412,29 +412,25 @@ impl Resolver for PinnedResolver {
 }
 
 /// kubeconfig `proxy-url` or the environment's proxy: `http://` or
-/// `https://` (ureq's SOCKS support is not built in). With
-/// `tls-server-name`, the proxy must be asked for the server's resolved
-/// address rather than that name.
+/// `https://` (ureq's SOCKS support is not built in).
+///
+/// Not with `tls-server-name`: the CONNECT request would have to name the
+/// server's host while TLS names the other, and ureq (3.5) can only name
+/// the URL's host, or a resolved address in a malformed request line.
 fn proxy(url: &str, pinned: bool) -> Result<Proxy, KubeError> {
     let bad = |reason: String| KubeError::Config(format!("proxy {url:?}: {reason}"));
     let proxy = Proxy::new(url).map_err(|error| bad(error.to_string()))?;
     if !matches!(proxy.protocol(), ProxyProtocol::Http | ProxyProtocol::Https) {
         return Err(bad("only http:// and https:// proxies are supported".into()));
     }
-    if !pinned {
-        return Ok(proxy);
+    if pinned {
+        return Err(bad(
+            "kubevali cannot combine a proxy with tls-server-name; reach the server \
+             directly (NO_PROXY) or use a server address its certificate names"
+                .into(),
+        ));
     }
-    let mut builder = Proxy::builder(proxy.protocol())
-        .host(proxy.host())
-        .port(proxy.port())
-        .resolve_target(true);
-    if let Some(user) = proxy.username() {
-        builder = builder.username(user);
-    }
-    if let Some(password) = proxy.password() {
-        builder = builder.password(password);
-    }
-    builder.build().map_err(|error| bad(error.to_string()))
+    Ok(proxy)
 }
 
 /// `spec.cluster` of `KUBERNETES_EXEC_INFO` (client-go's `Cluster` type).
