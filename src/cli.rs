@@ -46,9 +46,10 @@ pub struct RunOptions {
 
 // ---- review options (--index, --replicas, --output); see review.rs ----
 
-/// The most replicas one `--replicas` renders; StatefulSets are far
-/// smaller, and this keeps a typo from rendering for hours.
-pub const MAX_REPLICAS: u32 = 100_000;
+/// The most replicas one `--replicas` renders. StatefulSets are far
+/// smaller; every rendered command is held until the output is written,
+/// so this also bounds the memory a review takes (about 20 MB).
+pub const MAX_REPLICAS: u32 = 10_000;
 
 /// Which replicas to render and how to print them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -355,7 +356,7 @@ mod tests {
             (&["--index", "99999999999999999999"], "at most"),
             (&["--replicas", "3"], "only works with --dry-run"),
             (&["--dry-run", "--replicas", "0"], "at least 1"),
-            (&["--dry-run", "--replicas", "100001"], "at most 100000"),
+            (&["--dry-run", "--replicas", "10001"], "at most 10000"),
             (
                 &["--dry-run", "--replicas", "2", "--index", "1"],
                 "exclude each other",
