@@ -1118,23 +1118,60 @@ fn tls_server_name_verifies_a_certificate_that_does_not_name_the_address() {
     assert_eq!(nodes.external_ips().unwrap().len(), 2);
     assert_eq!(api.requests().len(), 1);
 
-    // Not through a proxy: said plainly, before any connection.
+    // Through a proxy too: the tunnel goes to the server as configured
+    // while TLS checks the other name (ureq cannot do this alone).
     let proxy = ConnectProxy::start();
+    let proxy_url = proxy.url().replace("http://", "http://op:s%40cret@");
     let both = dir.write(
         "both",
         kubeconfig_text(
             &api.url(),
             &pki,
-            &format!("{name}    proxy-url: '{}'\n", proxy.url()),
+            &format!("{name}    proxy-url: '{proxy_url}'\n"),
             "{token: t}",
         ),
     );
-    let error = Lazy::from_lookup(&kubeconfig_env(&both))
-        .external_ips()
-        .unwrap_err();
-    assert!(
-        error.contains("cannot combine a proxy with tls-server-name"),
-        "{error}"
+    let nodes = Lazy::from_lookup(&kubeconfig_env(&both));
+    assert_eq!(nodes.external_ips().unwrap().len(), 2);
+    let tunnels = proxy.tunnels();
+    assert_eq!(tunnels.len(), 1, "{tunnels:?}");
+    assert_eq!(tunnels[0].target, format!("127.0.0.1:{}", api.port()));
+    assert_eq!(
+        tunnels[0].proxy_authorization.as_deref(),
+        Some(format!("Basic {}", base64(b"op:s@cret")).as_str())
     );
-    assert!(proxy.tunnels().is_empty());
+    assert_eq!(api.requests().len(), 2);
+}
+
+#[test]
+fn a_proxy_that_refuses_the_tunnel_is_reported() {
+    let pki = Pki::new();
+    let proxy = ConnectProxy::start();
+    // A port that was just free: the proxy cannot reach it and says 502.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = TempDir::new("proxy-refuses");
+    let server = format!("https://127.0.0.1:{port}");
+    for extra in [
+        format!("    proxy-url: '{}'\n", proxy.url()),
+        format!(
+            "    proxy-url: '{}'\n    tls-server-name: {}\n",
+            proxy.url(),
+            Pki::ONLY_NAME
+        ),
+    ] {
+        let config = dir.write(
+            "config",
+            kubeconfig_text(&server, &pki, &extra, "{token: t}"),
+        );
+        let error = Lazy::from_lookup(&kubeconfig_env(&config))
+            .node_external_ips()
+            .unwrap_err();
+        assert!(matches!(error, KubeError::Transport { .. }), "{error:?}");
+        assert!(error.to_string().contains("502"), "{error}");
+    }
+    assert_eq!(proxy.tunnels().len(), 2);
 }

@@ -2,6 +2,7 @@
 //! makes: JSON over HTTPS with ureq, TLS verified against the cluster CA,
 //! through the proxy and with the credentials the configuration names.
 
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
@@ -10,7 +11,10 @@ use serde_json::{Value, json};
 use ureq::http::Uri;
 use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
-use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
+use ureq::unversioned::transport::{
+    ConnectionDetails, Connector, DefaultConnector, NextTimeout, RustlsConnector, TcpConnector,
+    Transport, TransportAdapter,
+};
 use ureq::{Agent, Proxy, ProxyProtocol};
 
 use super::access::{ClusterAccess, Credentials, PemSource, read_file};
@@ -47,8 +51,12 @@ struct Inner {
 struct Connection {
     roots: Option<Vec<Certificate<'static>>>,
     insecure: bool,
+    /// The proxy, when ureq itself can use it.
     proxy: Option<Proxy>,
+    /// `tls-server-name`: where its name really resolves to.
     pin: Option<PinnedResolver>,
+    /// `tls-server-name` through a proxy, which ureq cannot do itself.
+    tunnel: Option<Tunnel>,
 }
 
 enum Auth {
@@ -116,22 +124,30 @@ impl Client {
             // as kubectl would use the system's.
             _ => None,
         };
-        let (base, pin) = match &access.tls_server_name {
+        let (base, mut pin) = match &access.tls_server_name {
             Some(name) => {
                 let (base, pin) = pinned(&server, name)?;
                 (base, Some(pin))
             }
             None => (server.clone(), None),
         };
-        let proxy = match &access.proxy {
-            Some(url) => Some(proxy(url, pin.is_some())?),
-            None => None,
+        let (proxy, tunnel) = match (&access.proxy, &mut pin) {
+            (None, _) => (None, None),
+            (Some(url), None) => (Some(proxy(url)?), None),
+            (Some(url), Some(pin)) => {
+                let (proxy_address, tunnel) = tunnel(url, &pin.target)?;
+                // Connections for the name go to the proxy, which then
+                // opens the tunnel to the real host.
+                pin.target = proxy_address;
+                (None, Some(tunnel))
+            }
         };
         let connection = Connection {
             roots,
             insecure: access.insecure_skip_tls_verify,
             proxy,
             pin,
+            tunnel,
         };
         let exec_cluster = match &access.credentials {
             Credentials::Exec(config) if config.provide_cluster_info => {
@@ -339,9 +355,17 @@ impl Connection {
             // rules nor that in-cluster access ignores the variables.
             .proxy(self.proxy.clone())
             .build();
-        match &self.pin {
-            Some(pin) => Agent::with_parts(config, DefaultConnector::default(), pin.clone()),
-            None => Agent::new_with_config(config),
+        match (&self.pin, &self.tunnel) {
+            (Some(pin), Some(tunnel)) => {
+                let connector = TcpConnector::default()
+                    .chain(tunnel.clone())
+                    .chain(RustlsConnector::default());
+                Agent::with_parts(config, connector, pin.clone())
+            }
+            (Some(pin), None) => {
+                Agent::with_parts(config, DefaultConnector::default(), pin.clone())
+            }
+            (None, _) => Agent::new_with_config(config),
         }
     }
 }
@@ -386,8 +410,9 @@ fn pinned(server: &str, name: &str) -> Result<(String, PinnedResolver), KubeErro
     Ok((base, pin))
 }
 
-/// Resolves the `tls-server-name` host to the addresses of the server's
-/// real host; every other name as usual.
+/// Resolves the `tls-server-name` host to the addresses of `target`: the
+/// server's real host, or with a [`Tunnel`] the proxy; every other name as
+/// usual.
 #[derive(Debug, Clone)]
 struct PinnedResolver {
     name: String,
@@ -413,24 +438,128 @@ impl Resolver for PinnedResolver {
 
 /// kubeconfig `proxy-url` or the environment's proxy: `http://` or
 /// `https://` (ureq's SOCKS support is not built in).
-///
-/// Not with `tls-server-name`: the CONNECT request would have to name the
-/// server's host while TLS names the other, and ureq (3.5) can only name
-/// the URL's host, or a resolved address in a malformed request line.
-fn proxy(url: &str, pinned: bool) -> Result<Proxy, KubeError> {
+fn proxy(url: &str) -> Result<Proxy, KubeError> {
     let bad = |reason: String| KubeError::Config(format!("proxy {url:?}: {reason}"));
     let proxy = Proxy::new(url).map_err(|error| bad(error.to_string()))?;
     if !matches!(proxy.protocol(), ProxyProtocol::Http | ProxyProtocol::Https) {
         return Err(bad("only http:// and https:// proxies are supported".into()));
     }
-    if pinned {
+    Ok(proxy)
+}
+
+/// The proxy for a server reached under its `tls-server-name`: the
+/// proxy's address (for the resolver) and the tunnel to open through it.
+/// The CONNECT request must name the server's real host while TLS names
+/// the other; ureq (3.5) can only name the URL's host (or write a resolved
+/// address into a malformed request line), so kubevali speaks CONNECT
+/// itself. Plain `http://` proxies only.
+fn tunnel(url: &str, target: &Uri) -> Result<(Uri, Tunnel), KubeError> {
+    let bad = |reason: String| KubeError::Config(format!("proxy {url:?}: {reason}"));
+    let proxy = proxy(url)?;
+    if proxy.protocol() != ProxyProtocol::Http {
         return Err(bad(
-            "kubevali cannot combine a proxy with tls-server-name; reach the server \
-             directly (NO_PROXY) or use a server address its certificate names"
-                .into(),
+            "with tls-server-name, kubevali supports http:// proxies only".into(),
         ));
     }
-    Ok(proxy)
+    let authorization = match (proxy.username(), proxy.password()) {
+        (None, None) => None,
+        (user, password) => Some(format!(
+            "Basic {}",
+            crate::base64::encode(
+                format!(
+                    "{}:{}",
+                    user.unwrap_or_default(),
+                    password.unwrap_or_default()
+                )
+                .as_bytes()
+            )
+        )),
+    };
+    let authority = target
+        .authority()
+        .ok_or_else(|| bad("the server has no host".into()))?;
+    let host = proxy.host();
+    let host = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    };
+    let address = format!("http://{host}:{}/", proxy.port())
+        .parse()
+        .map_err(|_| bad("not a URL".into()))?;
+    let tunnel = Tunnel {
+        target: authority.as_str().to_owned(),
+        authorization,
+    };
+    Ok((address, tunnel))
+}
+
+/// The connector step that turns a connection to the proxy into a tunnel
+/// to the server, before TLS starts over it.
+#[derive(Clone)]
+struct Tunnel {
+    /// `host:port` of the server as configured.
+    target: String,
+    authorization: Option<String>,
+}
+
+impl std::fmt::Debug for Tunnel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The authorization holds the proxy password.
+        f.debug_struct("Tunnel")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The most a proxy's answer to CONNECT may take, status line and headers.
+const MAX_CONNECT_ANSWER: usize = 16 << 10;
+
+impl<In: Transport> Connector<In> for Tunnel {
+    type Out = Box<dyn Transport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Box<dyn Transport>>, ureq::Error> {
+        let Some(transport) = chained else {
+            return Ok(None);
+        };
+        let failed = |reason: String| ureq::Error::ConnectProxyFailed(reason);
+        let mut io = TransportAdapter::new(transport.boxed(), details.current_time.clone());
+        io.set_timeout(details.timeout);
+        let mut request = format!(
+            "CONNECT {target} HTTP/1.1\r\nHost: {target}\r\nUser-Agent: kubevali/{}\r\n",
+            env!("CARGO_PKG_VERSION"),
+            target = self.target
+        );
+        if let Some(authorization) = &self.authorization {
+            request.push_str(&format!("Proxy-Authorization: {authorization}\r\n"));
+        }
+        request.push_str("\r\n");
+        io.write_all(request.as_bytes())?;
+        // Byte by byte up to the blank line; whatever follows stays in the
+        // transport's buffer for TLS.
+        let mut answer = Vec::new();
+        let mut byte = [0u8; 1];
+        while !answer.ends_with(b"\r\n\r\n") {
+            if answer.len() >= MAX_CONNECT_ANSWER {
+                return Err(failed("the proxy's answer to CONNECT is too long".into()));
+            }
+            if io.read(&mut byte)? == 0 {
+                return Err(failed("the proxy closed the connection".into()));
+            }
+            answer.push(byte[0]);
+        }
+        let text = String::from_utf8_lossy(&answer);
+        let status_line = text.lines().next().unwrap_or_default();
+        let status = status_line.split_whitespace().nth(1).unwrap_or_default();
+        if status.len() != 3 || !status.starts_with('2') {
+            return Err(failed(format!("CONNECT {}: {status_line}", self.target)));
+        }
+        Ok(Some(io.into_inner()))
+    }
 }
 
 /// `spec.cluster` of `KUBERNETES_EXEC_INFO` (client-go's `Cluster` type).
