@@ -406,3 +406,47 @@ fn non_utf8_arguments_come_back_as_base64_of_their_bytes() {
     let argv = json(&output)["replicas"][0]["argv"].clone();
     assert_eq!(argv, json!(["node", {"base64": "Y2Fm6Q=="}, "plain"]));
 }
+
+#[test]
+fn a_server_that_never_answers_is_waited_for_once() {
+    // Listening but never accepting: the TCP handshake completes, the TLS
+    // one never does.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let pki = Pki::new();
+    let dir = TempDir::new("review-silent");
+    let kubeconfig = dir.write(
+        "kubeconfig",
+        format!(
+            "current-context: c\n\
+             clusters: [{{name: k, cluster: {{server: 'https://{}', certificate-authority-data: {}}}}}]\n\
+             contexts: [{{name: c, context: {{cluster: k, namespace: chain}}}}]\n",
+            silent.local_addr().unwrap(),
+            base64(pki.ca_pem.as_bytes())
+        ),
+    );
+    let config = dir.write(
+        "kubevali.yaml",
+        "nodeTemplate:\n  command: [darwinia]\n  args:\n    public-addr: '/ip4/{{ getPodNodeIP }}'\n",
+    );
+    let kubeconfig = kubeconfig.display().to_string();
+    let started = Instant::now();
+    let output = run(
+        &config,
+        &["--dry-run", "--replicas", "3"],
+        &[("KUBECONFIG", &kubeconfig), ("HOSTNAME", "darwinia-0")],
+    );
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let log = stderr(&output);
+    for index in 0..3 {
+        assert!(
+            log.lines()
+                .any(|line| line.contains(&format!("replica {index}: "))
+                    && line.contains("no answer within 10 s")),
+            "{log}"
+        );
+    }
+    // One 10 s timeout, not one per replica.
+    assert!(took < Duration::from_secs(25), "{took:?}");
+    drop(silent);
+}

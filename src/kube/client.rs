@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
@@ -45,6 +45,10 @@ struct Inner {
     /// Replaced when an exec plugin hands out a new client certificate.
     agent: Mutex<Agent>,
     auth: Auth,
+    /// Set when the server did not answer within [`REQUEST_TIMEOUT`]: it
+    /// is not waited for again by this client. (A review of 200 replicas
+    /// would otherwise wait 200 times for a server that is down.)
+    silent: OnceLock<KubeError>,
 }
 
 /// What every agent of this client shares.
@@ -185,6 +189,7 @@ impl Client {
                 connection,
                 agent: Mutex::new(agent),
                 auth,
+                silent: OnceLock::new(),
             }),
         })
     }
@@ -221,6 +226,9 @@ impl Client {
         body: Option<&Value>,
         refresh: bool,
     ) -> Result<Answer, KubeError> {
+        if let Some(error) = self.inner.silent.get() {
+            return Err(error.clone());
+        }
         let (agent, bearer) = self.credentials(refresh)?;
         let url = format!("{}{path}", self.inner.base);
         let answer = match method {
@@ -247,7 +255,14 @@ impl Client {
                 request.send(bytes.as_bytes())
             }
         };
-        let mut response = answer.map_err(|error| self.transport_error(error))?;
+        let mut response = answer.map_err(|error| {
+            let timed_out = matches!(error, ureq::Error::Timeout(_));
+            let error = self.transport_error(error);
+            if timed_out {
+                let _ = self.inner.silent.set(error.clone());
+            }
+            error
+        })?;
         let status = response.status().as_u16();
         let body = response
             .body_mut()
