@@ -22,11 +22,9 @@ mod nodes;
 mod proxy;
 mod service;
 
-pub use access::{ClusterAccess, Credentials, PemSource, SERVICE_ACCOUNT_DIR};
+pub use access::{ClusterAccess, Credentials, PemSource};
 pub use client::Client;
 pub use discover::cluster_access;
 pub use error::KubeError;
 pub use lazy::Lazy;
-pub use service::{
-    MANAGED_BY_LABEL, MANAGED_BY_VALUE, P2P_PORT, ServiceOutcome, ensure_node_service,
-};
+pub use service::{ServiceOutcome, ensure_node_service};
