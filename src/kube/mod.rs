@@ -8,8 +8,12 @@
 //! plugins, proxies and `tls-server-name`); TLS is verified against the
 //! cluster CA unless the kubeconfig explicitly turns verification off.
 //!
-//! Imports run one way: `discover` → `kubeconfig` → `access` → `exec`;
-//! `client` → `access`, `exec`; `lazy` → `discover`, `client`, `nodes`.
+//! Imports run one way (each also uses the leaf `error`):
+//! - finding the server: `discover` → `kubeconfig`, `proxy`, `access`;
+//!   `kubeconfig` → `access`, `exec`; `access` → `exec`;
+//! - talking to it: `lazy` → `discover`, `client`, `nodes`;
+//!   `service` → `nodes`, `client`; `nodes` → `client`;
+//!   `client` → `access`, `exec`.
 
 mod access;
 mod client;
