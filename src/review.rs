@@ -68,22 +68,6 @@ pub fn dry_run(config: &Config, source: &Source, options: &ReviewOptions) -> i32
     let env = |name: &str| std::env::var(name).ok();
     let cluster = kube::Lazy::from_env();
     let replicas = render_all(config, source, options, hostname.as_deref(), &env, &cluster);
-
-    let several = options.replicas.is_some();
-    let prefix = |replica: &Replica| match (several, replica.index) {
-        (true, Some(index)) => format!("replica {index}: "),
-        _ => String::new(),
-    };
-    for replica in &replicas {
-        match &replica.outcome {
-            Ok(plan) => log::info!(
-                "{}Starting node: {}",
-                prefix(replica),
-                go_quoted(&plan.argv)
-            ),
-            Err(error) => log::error!("{}{error}", prefix(replica)),
-        }
-    }
     let printed = match options.output {
         OutputFormat::Text => replicas
             .iter()
@@ -146,9 +130,25 @@ pub fn render_all(
             };
             let outcome = render_replica(config, source, index, pod, env, cluster);
             let index = outcome.as_ref().map(|plan| plan.index).ok().or(index);
-            Replica { index, outcome }
+            let replica = Replica { index, outcome };
+            log_replica(&replica, options.replicas.is_some());
+            replica
         })
         .collect()
+}
+
+/// The replica's `Starting node` line (as the plain dry run logs it) or its
+/// error, prefixed with its index when several are rendered; logged as
+/// soon as it is rendered, after what `nodeService` said about it.
+fn log_replica(replica: &Replica, several: bool) {
+    let prefix = match (several, replica.index) {
+        (true, Some(index)) => format!("replica {index}: "),
+        _ => String::new(),
+    };
+    match &replica.outcome {
+        Ok(plan) => log::info!("{prefix}Starting node: {}", go_quoted(&plan.argv)),
+        Err(error) => log::error!("{prefix}{error}"),
+    }
 }
 
 fn render_replica(
