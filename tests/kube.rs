@@ -818,6 +818,16 @@ fn exec_plugin_token_is_reused_until_it_expires_and_renewed_on_a_401() {
             "Bearer exec-token-2"
         ]
     );
+
+    // The next render (a config reload) builds a new client, and reuses
+    // the credential that is still fresh.
+    let next_render = Lazy::from_lookup(&kubeconfig_env(&config));
+    assert_eq!(next_render.external_ips().unwrap().len(), 2);
+    assert_eq!(exec_runs(&dir, "get-token").len(), 2);
+    assert_eq!(
+        api.requests().last().unwrap().authorization.as_deref(),
+        Some("Bearer exec-token-2")
+    );
 }
 
 #[test]

@@ -72,8 +72,24 @@ enum Auth {
         config: Box<ExecConfig>,
         /// `spec.cluster` for the plugin when it asks for it.
         cluster: Option<Value>,
-        cached: Mutex<Option<Credential>>,
+        /// The certificate and key the agent was last built with.
+        agent_cert: Mutex<Option<(Vec<u8>, Vec<u8>)>>,
     },
+}
+
+/// Exec credentials by plugin configuration, shared by every client in
+/// the process (as client-go shares them): a re-render after a config
+/// reload builds a new client but reuses a credential that is still
+/// fresh. The lock is held while a plugin runs, so one run serves all.
+static EXEC_CREDENTIALS: Mutex<Vec<ExecEntry>> = Mutex::new(Vec::new());
+
+/// Plugins one kubevali ever uses: one, in practice.
+const EXEC_CACHE_ENTRIES: usize = 8;
+
+struct ExecEntry {
+    config: ExecConfig,
+    cluster: Option<Value>,
+    credential: Credential,
 }
 
 impl std::fmt::Debug for Client {
@@ -176,7 +192,7 @@ impl Client {
                 let auth = Auth::Exec {
                     config: Box::new(config),
                     cluster: exec_cluster,
-                    cached: Mutex::new(None),
+                    agent_cert: Mutex::new(None),
                 };
                 (connection.agent(None), auth)
             }
@@ -287,31 +303,24 @@ impl Client {
             Auth::Exec {
                 config,
                 cluster,
-                cached,
+                agent_cert,
             } => {
-                let mut cached = lock(cached);
-                let reusable = cached
-                    .as_ref()
-                    .filter(|credential| !refresh && credential.is_fresh(SystemTime::now()));
-                if reusable.is_none() {
-                    let credential = config.run(cluster.as_ref())?;
-                    let old_cert = cached.as_ref().and_then(|c| c.client_cert.as_ref());
-                    if credential.client_cert.as_ref() != old_cert {
-                        let cert = match &credential.client_cert {
-                            Some((cert, key)) => Some(client_cert(
-                                cert,
-                                "exec plugin's clientCertificateData",
-                                key,
-                                "exec plugin's clientKeyData",
-                            )?),
-                            None => None,
-                        };
-                        *lock(&self.inner.agent) = self.inner.connection.agent(cert);
-                    }
-                    *cached = Some(credential);
+                let credential = exec_credential(config, cluster.as_ref(), refresh)?;
+                let mut agent_cert = lock(agent_cert);
+                if credential.client_cert != *agent_cert {
+                    let cert = match &credential.client_cert {
+                        Some((cert, key)) => Some(client_cert(
+                            cert,
+                            "exec plugin's clientCertificateData",
+                            key,
+                            "exec plugin's clientKeyData",
+                        )?),
+                        None => None,
+                    };
+                    *lock(&self.inner.agent) = self.inner.connection.agent(cert);
+                    agent_cert.clone_from(&credential.client_cert);
                 }
-                let token = cached.as_ref().and_then(|c| c.token.clone());
-                Ok((current(), token))
+                Ok((current(), credential.token))
             }
         }
     }
@@ -349,6 +358,36 @@ impl Client {
             },
         }
     }
+}
+
+/// The cached credential of this plugin while it is fresh (and no
+/// `refresh` is asked for), else a new one from running it.
+fn exec_credential(
+    config: &ExecConfig,
+    cluster: Option<&Value>,
+    refresh: bool,
+) -> Result<Credential, KubeError> {
+    let mut entries = lock(&EXEC_CREDENTIALS);
+    let position = entries
+        .iter()
+        .position(|entry| entry.config == *config && entry.cluster.as_ref() == cluster);
+    if let Some(at) = position {
+        let credential = &entries[at].credential;
+        if !refresh && credential.is_fresh(SystemTime::now()) {
+            return Ok(credential.clone());
+        }
+        entries.remove(at);
+    }
+    let credential = config.run(cluster)?;
+    if entries.len() >= EXEC_CACHE_ENTRIES {
+        entries.remove(0);
+    }
+    entries.push(ExecEntry {
+        config: config.clone(),
+        cluster: cluster.cloned(),
+        credential: credential.clone(),
+    });
+    Ok(credential)
 }
 
 impl Connection {
