@@ -16,7 +16,7 @@ use crate::supervisor::{
 };
 use crate::template::gofmt;
 use crate::watchlog::Pinger;
-use crate::{logging, quote, reload, signal, sys};
+use crate::{logging, reload, signal, sys};
 
 /// Exit code for usage, config and template errors.
 pub const EXIT_USAGE: i32 = 2;
@@ -112,12 +112,11 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
     })?;
     let (config, source) = config::load(&options.config)?;
     logging::apply(&config.logging);
-    let plan = prepare(&config, &source, options.dry_run)?;
-    log::info!("Starting node: {}", go_quoted(&plan.argv));
     if options.dry_run {
-        println!("{}", quote::shell_line(&plan.argv));
-        return Ok(0);
+        return Ok(crate::review::dry_run(&config, &source, &options.review));
     }
+    let plan = prepare(&config, &source, options.review.index)?;
+    log::info!("Starting node: {}", go_quoted(&plan.argv));
     if let Some(signal) = supervisor.stop_requested() {
         log::info!(
             "not starting the node: kubevali got {}",
@@ -211,7 +210,7 @@ fn supervise(supervisor: &mut Supervisor, options: &RunOptions, config: Config, 
 fn reload_config(options: &RunOptions) -> Option<(Config, Plan)> {
     let loaded = config::load(&options.config)
         .map_err(AppError::from)
-        .and_then(|(new, source)| Ok((prepare(&new, &source, false)?, new)));
+        .and_then(|(new, source)| Ok((prepare(&new, &source, options.review.index)?, new)));
     let (plan, new_config) = match loaded {
         Ok(loaded) => loaded,
         Err(e) => {
@@ -374,8 +373,9 @@ fn exit_headline(exit: &NodeExit) -> String {
 }
 
 /// Renders the config and makes the cluster match it (the NodePort
-/// Service), as at every (re)start of the node. A dry run only reads.
-fn prepare(config: &Config, source: &Source, dry_run: bool) -> Result<Plan, AppError> {
+/// Service), as at every (re)start of the node. `index` is `--index`.
+/// (The dry run is `review::dry_run`.)
+fn prepare(config: &Config, source: &Source, index: Option<i64>) -> Result<Plan, AppError> {
     let env = |name: &str| std::env::var(name).ok();
     // One per render: the node list is fetched at most once, and only if a
     // template asks for it.
@@ -386,17 +386,11 @@ fn prepare(config: &Config, source: &Source, dry_run: bool) -> Result<Plan, AppE
         env: &env,
         nodes: Some(&cluster),
     }
-    .render()?;
+    .render_at(index)?;
     if let Some(node_port) = plan.node_port {
         let pod_name = cluster.pod_name().unwrap_or_default().to_owned();
         let force_update = config.node_service.force_update;
-        kube::ensure_node_service(
-            cluster.client()?,
-            &pod_name,
-            node_port,
-            force_update,
-            dry_run,
-        )?;
+        kube::ensure_node_service(cluster.client()?, &pod_name, node_port, force_update, false)?;
     }
     Ok(plan)
 }

@@ -29,10 +29,19 @@ pub struct Renderer<'a> {
 
 impl Renderer<'_> {
     pub fn render(&self) -> Result<Plan, ConfigError> {
+        self.render_at(None)
+    }
+
+    /// Like [`Renderer::render`]; a given `index` (`--index`, `--replicas`)
+    /// is `.Index` and `nodeTemplate.index` is not rendered.
+    pub fn render_at(&self, index: Option<i64>) -> Result<Plan, ConfigError> {
         let common = FieldPath::parse("commonTemplate");
         let templates = Templates::new(&self.config.common_template)
             .map_err(|e| self.source.template_error(&common, e))?;
-        let index = self.render_index(&templates)?;
+        let index = match index {
+            Some(index) => index,
+            None => self.render_index(&templates)?,
+        };
         let argv = self.render_argv(&templates, index)?;
         let healthcheck_id = self.healthcheck_id(index)?;
         let node_port = self.node_port(&templates, index)?;

@@ -13,6 +13,9 @@ Usage: kubevali [OPTIONS]
 Options:
   -c, --config PATH     Config file (default: $KUBEVALI_CONFIG, else kubevali.yaml)
       --dry-run         Log and print the rendered node command, start nothing
+      --index N         Use N as .Index instead of rendering nodeTemplate.index
+      --replicas N      With --dry-run: render replicas 0 to N-1, one line each
+      --output FORMAT   With --dry-run: text (shell lines, the default) or json
   -w, --watch-config    Restart the node when the rendered config changes
       --install PATH    Copy this executable to PATH (a file, or a directory
                         to hold `kubevali`), then exit
@@ -38,7 +41,93 @@ pub struct RunOptions {
     pub config: PathBuf,
     pub dry_run: bool,
     pub watch_config: bool,
+    pub review: ReviewOptions,
 }
+
+// ---- review options (--index, --replicas, --output); see review.rs ----
+
+/// The most replicas one `--replicas` renders. StatefulSets are far
+/// smaller; every rendered command is held until the output is written,
+/// so this also bounds the memory a review takes (about 20 MB).
+pub const MAX_REPLICAS: u32 = 10_000;
+
+/// Which replicas to render and how to print them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReviewOptions {
+    /// `--index N`: `.Index` without rendering `nodeTemplate.index`.
+    pub index: Option<i64>,
+    /// `--replicas N`: render 0..N (dry run only).
+    pub replicas: Option<u32>,
+    pub output: OutputFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// The command as POSIX shell words, one line per replica.
+    #[default]
+    Text,
+    /// One JSON document for all replicas.
+    Json,
+}
+
+fn count_value(parser: &mut lexopt::Parser, option: &str, max: i64) -> Result<i64, CliError> {
+    let value = parser.value()?;
+    let text = value.to_string_lossy();
+    let invalid = |reason: &str| CliError::InvalidValue {
+        option: option.to_owned(),
+        value: text.clone().into_owned(),
+        reason: reason.to_owned(),
+    };
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid("expected a non-negative whole number"));
+    }
+    match text.parse::<i64>() {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(invalid(&format!("at most {max}"))),
+    }
+}
+
+fn output_value(parser: &mut lexopt::Parser) -> Result<OutputFormat, CliError> {
+    let value = parser.value()?;
+    match value.to_str() {
+        Some("text") => Ok(OutputFormat::Text),
+        Some("json") => Ok(OutputFormat::Json),
+        _ => Err(CliError::InvalidValue {
+            option: "--output".into(),
+            value: value.to_string_lossy().into_owned(),
+            reason: "expected text or json".into(),
+        }),
+    }
+}
+
+/// The combinations that make no sense, as usage errors.
+fn check_review(review: &ReviewOptions, output_given: bool, dry_run: bool) -> Result<(), CliError> {
+    if review.replicas.is_some() && !dry_run {
+        return Err(CliError::Conflict(
+            "--replicas only works with --dry-run (one kubevali runs one node)".into(),
+        ));
+    }
+    if review.replicas.is_some() && review.index.is_some() {
+        return Err(CliError::Conflict(
+            "--replicas and --index exclude each other (--replicas renders every index)".into(),
+        ));
+    }
+    if review.replicas == Some(0) {
+        return Err(CliError::InvalidValue {
+            option: "--replicas".into(),
+            value: "0".into(),
+            reason: "at least 1".into(),
+        });
+    }
+    if output_given && !dry_run {
+        return Err(CliError::Conflict(
+            "--output only works with --dry-run".into(),
+        ));
+    }
+    Ok(())
+}
+
+// ---- end of review options ----
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CliError {
@@ -46,6 +135,13 @@ pub enum CliError {
     MissingValue(String),
     UnexpectedValue(String),
     UnexpectedArgument(String),
+    InvalidValue {
+        option: String,
+        value: String,
+        reason: String,
+    },
+    /// Options that cannot go together.
+    Conflict(String),
 }
 
 impl fmt::Display for CliError {
@@ -55,6 +151,12 @@ impl fmt::Display for CliError {
             CliError::MissingValue(option) => write!(f, "option '{option}' needs a value")?,
             CliError::UnexpectedValue(option) => write!(f, "option '{option}' takes no value")?,
             CliError::UnexpectedArgument(arg) => write!(f, "unexpected argument '{arg}'")?,
+            CliError::InvalidValue {
+                option,
+                value,
+                reason,
+            } => write!(f, "invalid value '{value}' for '{option}': {reason}")?,
+            CliError::Conflict(message) => f.write_str(message)?,
         }
         f.write_str("; try 'kubevali --help'")
     }
@@ -90,12 +192,24 @@ pub fn parse(
     let mut install = None;
     let mut dry_run = false;
     let mut watch_config = false;
+    let mut review = ReviewOptions::default();
+    let mut output_given = false;
     while let Some(arg) = parser.next()? {
         match arg {
             Short('c') | Long("config") => config = Some(path_value(&mut parser, "--config")?),
             Long("dry-run") => dry_run = true,
             Short('w') | Long("watch-config") => watch_config = true,
             Long("install") => install = Some(path_value(&mut parser, "--install")?),
+            Long("index") => review.index = Some(count_value(&mut parser, "--index", i64::MAX)?),
+            Long("replicas") => {
+                let max = i64::from(MAX_REPLICAS);
+                let count = count_value(&mut parser, "--replicas", max)?;
+                review.replicas = u32::try_from(count).ok();
+            }
+            Long("output") => {
+                review.output = output_value(&mut parser)?;
+                output_given = true;
+            }
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
             _ => return Err(arg.unexpected().into()),
@@ -104,6 +218,7 @@ pub fn parse(
     if let Some(path) = install {
         return Ok(Command::Install(path));
     }
+    check_review(&review, output_given, dry_run)?;
     let config = config
         .or_else(|| config_from_env.filter(|v| !v.is_empty()).map(PathBuf::from))
         .unwrap_or_else(|| PathBuf::from("kubevali.yaml"));
@@ -111,6 +226,7 @@ pub fn parse(
         config,
         dry_run,
         watch_config,
+        review,
     }))
 }
 
@@ -136,6 +252,7 @@ mod tests {
             config: PathBuf::from(config),
             dry_run,
             watch_config,
+            review: ReviewOptions::default(),
         })
     }
 
@@ -208,5 +325,47 @@ mod tests {
             parse_args(&["--dry-run=yes"]),
             Err(CliError::UnexpectedValue(o)) if o == "--dry-run"
         ));
+    }
+
+    #[test]
+    fn review_options() {
+        let review = |args: &[&str]| match parse_args(args) {
+            Ok(Command::Run(options)) => Ok(options.review),
+            Ok(other) => panic!("{other:?}"),
+            Err(error) => Err(error.to_string()),
+        };
+        assert_eq!(
+            review(&["--index", "3"]),
+            Ok(ReviewOptions {
+                index: Some(3),
+                ..ReviewOptions::default()
+            })
+        );
+        assert_eq!(
+            review(&["--dry-run", "--replicas=200", "--output", "json"]),
+            Ok(ReviewOptions {
+                replicas: Some(200),
+                output: OutputFormat::Json,
+                ..ReviewOptions::default()
+            })
+        );
+        for (args, expected) in [
+            (&["--index", "-1"][..], "invalid value '-1' for '--index'"),
+            (&["--index", "x"], "non-negative whole number"),
+            (&["--index="], "invalid value '' for '--index'"),
+            (&["--index", "99999999999999999999"], "at most"),
+            (&["--replicas", "3"], "only works with --dry-run"),
+            (&["--dry-run", "--replicas", "0"], "at least 1"),
+            (&["--dry-run", "--replicas", "10001"], "at most 10000"),
+            (
+                &["--dry-run", "--replicas", "2", "--index", "1"],
+                "exclude each other",
+            ),
+            (&["--output", "json"], "--output only works with --dry-run"),
+            (&["--dry-run", "--output", "yaml"], "expected text or json"),
+        ] {
+            let error = review(args).unwrap_err();
+            assert!(error.contains(expected), "{args:?}: {error}");
+        }
     }
 }

@@ -26,6 +26,7 @@ mod logging;
 pub mod logpipe;
 mod quote;
 mod reload;
+mod review;
 pub mod signal;
 pub mod supervisor;
 mod sys;

@@ -9,7 +9,10 @@ use kubevali::kube::{
 };
 use kubevali::template::NodeAddresses;
 use serde_json::{Value, json};
-use support::kube::{FakeApi, Pki, TempDir, base64, node, node_list, status_body};
+use support::kube::{
+    ConnectProxy, FakeApi, Pki, TempDir, base64, exec_plugin, exec_runs, node, node_list,
+    status_body,
+};
 
 const TOKEN: &str = "sa-token-1";
 const NODES: &str = "/api/v1/nodes";
@@ -25,6 +28,7 @@ fn client_for(api: &FakeApi, pki: &Pki) -> Client {
         insecure_skip_tls_verify: false,
         credentials: Credentials::Token(TOKEN.into()),
         namespace: "chain".into(),
+        ..ClusterAccess::default()
     })
     .expect("client")
 }
@@ -165,7 +169,7 @@ fn kubeconfig_with_ca_data_and_token() {
             base64(pki.ca_pem.as_bytes())
         ),
     );
-    // Only the first file of the list is read.
+    // Files of the list that do not exist are skipped, as kubectl does.
     let env = lookup(&[(
         "KUBECONFIG",
         format!("{}:/nonexistent/second", config.display()),
@@ -289,6 +293,7 @@ fn insecure_skip_tls_verify_accepts_any_certificate() {
         insecure_skip_tls_verify: true,
         credentials: Credentials::None,
         namespace: "default".into(),
+        ..ClusterAccess::default()
     })
     .unwrap();
     assert_eq!(
@@ -349,6 +354,7 @@ fn unreachable_server_is_named() {
         insecure_skip_tls_verify: false,
         credentials: Credentials::None,
         namespace: "default".into(),
+        ..ClusterAccess::default()
     })
     .unwrap();
     let error = Lazy::with_client(client, None)
@@ -362,7 +368,7 @@ fn unreachable_server_is_named() {
 }
 
 #[test]
-fn node_list_is_fetched_once_per_render_and_index_wraps() {
+fn node_list_is_fetched_once_per_render() {
     let pki = Pki::new();
     let api = FakeApi::builder()
         .route("GET", NODES, 200, three_nodes())
@@ -373,10 +379,6 @@ fn node_list_is_fetched_once_per_render_and_index_wraps() {
         assert_eq!(nodes.external_ips().unwrap(), ips);
     }
     assert_eq!(api.count("GET", NODES), 1);
-    assert_eq!(kube::node_ip_at(&ips, 0), Some("203.0.113.1"));
-    assert_eq!(kube::node_ip_at(&ips, 1), Some("203.0.113.3"));
-    assert_eq!(kube::node_ip_at(&ips, 2), Some("203.0.113.1"));
-    assert_eq!(kube::node_ip_at(&ips, 5), Some("203.0.113.3"));
 }
 
 #[test]
@@ -706,4 +708,480 @@ fn missing_pod_is_an_api_error_with_its_message() {
         format!("GET {POD}: HTTP 404 Not Found: pods \"darwinia-1\" not found")
     );
     assert!(api.writes().is_empty());
+}
+
+// ---- kubeconfig as kubectl reads it: exec plugins, merged files, proxies,
+// tls-server-name ----
+
+/// A kubeconfig for `server` trusting the test CA, with `cluster_extra`
+/// added to the cluster and `user` as the user object.
+fn kubeconfig_text(server: &str, pki: &Pki, cluster_extra: &str, user: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n\
+         clusters:\n- name: k\n  cluster:\n    server: '{server}'\n    \
+         certificate-authority-data: {}\n{cluster_extra}\
+         contexts:\n- name: c\n  context: {{cluster: k, user: u, namespace: chain}}\n\
+         users:\n- name: u\n  user: {user}\n",
+        base64(pki.ca_pem.as_bytes())
+    )
+}
+
+fn kubeconfig_env(path: &std::path::Path) -> impl Fn(&str) -> Option<String> + use<> {
+    lookup(&[
+        ("KUBECONFIG", path.display().to_string()),
+        ("HOSTNAME", "darwinia-1".into()),
+    ])
+}
+
+fn api_with_pod(pki: &Pki, token: &str) -> FakeApi {
+    FakeApi::builder()
+        .token(token)
+        .route("GET", NODES, 200, three_nodes())
+        .route("GET", POD, 200, pod(Some("n3")))
+        .route(
+            "GET",
+            "/api/v1/nodes/n3",
+            200,
+            node("n3", &[("ExternalIP", "203.0.113.3")]),
+        )
+        .route("GET", SERVICE, 404, not_found())
+        .start(pki)
+}
+
+#[test]
+fn exec_plugin_token_is_reused_until_it_expires_and_renewed_on_a_401() {
+    let pki = Pki::new();
+    let api = api_with_pod(&pki, "exec-token-1");
+    let dir = TempDir::new("exec-v1");
+    exec_plugin(
+        &dir,
+        "get-token",
+        "client.authentication.k8s.io/v1",
+        "exec-token-",
+        ",\"expirationTimestamp\":\"2999-01-01T00:00:00Z\"",
+    );
+    let config = dir.write(
+        "config",
+        kubeconfig_text(
+            &api.url(),
+            &pki,
+            "",
+            "{exec: {apiVersion: client.authentication.k8s.io/v1, command: ./get-token, \
+             args: [token, --cluster, x], env: [{name: KUBEVALI_TEST_ENV, value: from-kubeconfig}], \
+             interactiveMode: Never, provideClusterInfo: true}}",
+        ),
+    );
+    let nodes = Lazy::from_lookup(&kubeconfig_env(&config));
+    assert!(
+        exec_runs(&dir, "get-token").is_empty(),
+        "nothing runs early"
+    );
+    assert_eq!(nodes.external_ips().unwrap().len(), 2);
+    assert_eq!(nodes.pod_node_ip().unwrap(), "203.0.113.3");
+    let runs = exec_runs(&dir, "get-token");
+    assert_eq!(runs.len(), 1, "three requests, one run: {runs:?}");
+    assert_eq!(runs[0].args, "token --cluster x");
+    assert_eq!(runs[0].test_env, "from-kubeconfig");
+    let info = &runs[0].exec_info;
+    assert_eq!(info["apiVersion"], "client.authentication.k8s.io/v1");
+    assert_eq!(info["kind"], "ExecCredential");
+    assert_eq!(info["spec"]["interactive"], false);
+    assert_eq!(info["spec"]["cluster"]["server"], api.url());
+    assert_eq!(
+        info["spec"]["cluster"]["certificate-authority-data"],
+        base64(pki.ca_pem.as_bytes())
+    );
+    assert!(
+        api.requests()
+            .iter()
+            .all(|r| r.authorization.as_deref() == Some("Bearer exec-token-1"))
+    );
+
+    // The token is revoked before its stated expiry: the API says 401,
+    // the plugin runs again and the request is repeated once.
+    api.set_token("exec-token-2");
+    let client = nodes.client().unwrap();
+    let outcome = kube::ensure_node_service(client, "darwinia-1", 30334, false, true).unwrap();
+    assert_eq!(outcome, ServiceOutcome::WouldCreate);
+    assert_eq!(exec_runs(&dir, "get-token").len(), 2);
+    let auth: Vec<_> = api
+        .requests()
+        .iter()
+        .skip(3)
+        .map(|r| r.authorization.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        auth,
+        [
+            "Bearer exec-token-1",
+            "Bearer exec-token-2",
+            "Bearer exec-token-2"
+        ]
+    );
+
+    // The next render (a config reload) builds a new client, and reuses
+    // the credential that is still fresh.
+    let next_render = Lazy::from_lookup(&kubeconfig_env(&config));
+    assert_eq!(next_render.external_ips().unwrap().len(), 2);
+    assert_eq!(exec_runs(&dir, "get-token").len(), 2);
+    assert_eq!(
+        api.requests().last().unwrap().authorization.as_deref(),
+        Some("Bearer exec-token-2")
+    );
+}
+
+#[test]
+fn an_expired_exec_credential_is_not_reused_and_a_second_401_is_an_error() {
+    let pki = Pki::new();
+    let api = api_with_pod(&pki, "exec-token-2");
+    let dir = TempDir::new("exec-expired");
+    exec_plugin(
+        &dir,
+        "plugin",
+        "client.authentication.k8s.io/v1beta1",
+        "exec-token-",
+        ",\"expirationTimestamp\":\"2000-01-01T00:00:00Z\"",
+    );
+    let plugin = dir.path().join("plugin").display().to_string();
+    let config = dir.write(
+        "config",
+        kubeconfig_text(
+            &api.url(),
+            &pki,
+            "",
+            &format!(
+                "{{exec: {{apiVersion: client.authentication.k8s.io/v1beta1, command: '{plugin}'}}}}"
+            ),
+        ),
+    );
+    let nodes = Lazy::from_lookup(&kubeconfig_env(&config));
+    // Run 1 gives token 1 (401), run 2 token 2 (200).
+    assert_eq!(nodes.external_ips().unwrap().len(), 2);
+    assert_eq!(exec_runs(&dir, "plugin").len(), 2);
+    assert!(
+        exec_runs(&dir, "plugin")[0].exec_info["spec"]
+            .get("cluster")
+            .is_none(),
+        "no cluster info unless asked for"
+    );
+    // Expired: run 3 for the next request, whose token 3 is refused;
+    // run 4 (token 4) is refused too, and that 401 is the answer.
+    let error = nodes.pod_node_ip().unwrap_err();
+    assert!(error.contains("HTTP 401"), "{error}");
+    assert_eq!(exec_runs(&dir, "plugin").len(), 4);
+}
+
+#[test]
+fn exec_plugin_client_certificate_is_used_for_tls() {
+    let pki = Pki::new();
+    let api = FakeApi::builder()
+        .require_client_cert()
+        .route("GET", NODES, 200, three_nodes())
+        .start(&pki);
+    let dir = TempDir::new("exec-cert");
+    let credential = json!({
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "kind": "ExecCredential",
+        "status": {
+            "clientCertificateData": pki.client_cert_pem,
+            "clientKeyData": pki.client_key_pem,
+        },
+    });
+    let json_path = dir.write("credential.json", credential.to_string());
+    support::kube::executable(
+        &dir,
+        "cert-plugin",
+        &format!("#!/bin/sh\ncat '{}'\n", json_path.display()),
+    );
+    let config = dir.write(
+        "config",
+        kubeconfig_text(
+            &api.url(),
+            &pki,
+            "",
+            "{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: ./cert-plugin}}",
+        ),
+    );
+    let nodes = Lazy::from_lookup(&kubeconfig_env(&config));
+    assert_eq!(nodes.external_ips().unwrap().len(), 2);
+    let request = &api.requests()[0];
+    assert!(request.client_cert);
+    assert_eq!(request.authorization, None);
+}
+
+#[test]
+fn exec_plugin_failures_say_what_to_do() {
+    let pki = Pki::new();
+    let api = FakeApi::builder().start(&pki);
+    let dir = TempDir::new("exec-fail");
+    let fail = |user: &str| {
+        let config = dir.write("config", kubeconfig_text(&api.url(), &pki, "", user));
+        Lazy::from_lookup(&kubeconfig_env(&config))
+            .external_ips()
+            .unwrap_err()
+    };
+
+    let missing = fail(
+        "{exec: {apiVersion: client.authentication.k8s.io/v1beta1, \
+         command: kubevali-test-no-such-plugin, \
+         installHint: 'Install it with: apt-get install kubevali-test-plugin'}}",
+    );
+    assert!(
+        missing.contains("\"kubevali-test-no-such-plugin\" was not found"),
+        "{missing}"
+    );
+    assert!(
+        missing.contains("Install it with: apt-get install kubevali-test-plugin"),
+        "{missing}"
+    );
+    assert!(missing.contains("kubeconfig user \"u\""), "{missing}");
+
+    let always = fail(
+        "{exec: {apiVersion: client.authentication.k8s.io/v1, command: x, \
+         interactiveMode: Always}}",
+    );
+    assert!(always.contains("kubevali never prompts"), "{always}");
+
+    support::kube::executable(
+        &dir,
+        "broken",
+        "#!/bin/sh\necho 'token expired, run aws sso login' >&2\nexit 3\n",
+    );
+    let broken =
+        fail("{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: ./broken}}");
+    assert!(broken.contains("exit status: 3"), "{broken}");
+    assert!(broken.contains("run aws sso login"), "{broken}");
+
+    support::kube::executable(&dir, "flood", "#!/bin/sh\nhead -c 3000000 /dev/zero\n");
+    let flood =
+        fail("{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: ./flood}}");
+    assert!(flood.contains("printed more than 1024 KiB"), "{flood}");
+
+    let provider = fail("{auth-provider: {name: gcp}}");
+    assert!(provider.contains("gke-gcloud-auth-plugin"), "{provider}");
+    assert!(api.requests().is_empty(), "no request without credentials");
+}
+
+#[test]
+fn kubeconfig_list_is_merged_first_file_wins() {
+    let pki = Pki::new();
+    let api = FakeApi::builder()
+        .token("from-second-file")
+        .route("GET", NODES, 200, three_nodes())
+        .start(&pki);
+    let first_dir = TempDir::new("merge-a");
+    let second_dir = TempDir::new("merge-b");
+    first_dir.write("ca.pem", &pki.ca_pem);
+    second_dir.write("token", "from-second-file\n");
+    let first = first_dir.write(
+        "config",
+        format!(
+            "current-context: mine\n\
+             clusters: [{{name: k, cluster: {{server: '{}', certificate-authority: ca.pem}}}}]\n\
+             contexts: [{{name: mine, context: {{cluster: k, user: u, namespace: chain}}}}]\n",
+            api.url()
+        ),
+    );
+    let second = second_dir.write(
+        "config",
+        "current-context: theirs\n\
+         clusters: [{name: k, cluster: {server: 'https://127.0.0.1:1'}}]\n\
+         contexts: [{name: theirs, context: {cluster: k, user: u}}]\n\
+         users: [{name: u, user: {tokenFile: token}}]\n",
+    );
+    let list = format!(
+        "{}::/nonexistent/kubeconfig:{}",
+        first.display(),
+        second.display()
+    );
+    let access = kube::cluster_access(&lookup(&[("KUBECONFIG", list.clone())])).unwrap();
+    assert_eq!(access.server, api.url(), "the first file's cluster k");
+    assert_eq!(
+        access.namespace, "chain",
+        "the first file's current-context"
+    );
+    let nodes = Lazy::from_lookup(&lookup(&[("KUBECONFIG", list)]));
+    assert_eq!(nodes.external_ips().unwrap().len(), 2);
+    assert_eq!(
+        api.requests()[0].authorization.as_deref(),
+        Some("Bearer from-second-file"),
+        "the user only the second file defines, its tokenFile beside it"
+    );
+}
+
+#[test]
+fn proxy_url_carries_the_api_traffic() {
+    let pki = Pki::new();
+    let api = FakeApi::builder()
+        .route("GET", NODES, 200, three_nodes())
+        .start(&pki);
+    let proxy = ConnectProxy::start();
+    let dir = TempDir::new("proxy-url");
+    let config = dir.write(
+        "config",
+        kubeconfig_text(
+            &api.url(),
+            &pki,
+            &format!("    proxy-url: '{}'\n", proxy.url()),
+            "{token: t}",
+        ),
+    );
+    let nodes = Lazy::from_lookup(&kubeconfig_env(&config));
+    assert_eq!(nodes.external_ips().unwrap().len(), 2);
+    let tunnels = proxy.tunnels();
+    assert_eq!(tunnels.len(), 1, "{tunnels:?}");
+    assert_eq!(tunnels[0].target, format!("127.0.0.1:{}", api.port()));
+    assert_eq!(api.requests().len(), 1);
+}
+
+#[test]
+fn https_proxy_from_the_environment_is_used_for_a_named_server() {
+    let pki = Pki::new();
+    let api = FakeApi::builder()
+        .named_certificate()
+        .route("GET", NODES, 200, three_nodes())
+        .start(&pki);
+    let proxy = ConnectProxy::start();
+    let dir = TempDir::new("https-proxy");
+    // A name that resolves nowhere: only the proxy (which maps every
+    // name to loopback) can reach it, so success proves the tunnel.
+    let server = format!("https://{}:{}", Pki::ONLY_NAME, api.port());
+    let config = dir.write("config", kubeconfig_text(&server, &pki, "", "{token: t}"));
+    let env = lookup(&[
+        ("KUBECONFIG", config.display().to_string()),
+        ("HTTPS_PROXY", proxy.url()),
+        ("NO_PROXY", "localhost,10.0.0.0/8,.cluster.local".into()),
+    ]);
+    let nodes = Lazy::from_lookup(&env);
+    assert_eq!(nodes.external_ips().unwrap().len(), 2);
+    let targets: Vec<_> = proxy.tunnels().into_iter().map(|t| t.target).collect();
+    assert_eq!(targets, [format!("{}:{}", Pki::ONLY_NAME, api.port())]);
+}
+
+#[test]
+fn proxy_environment_is_decided_like_kubectl() {
+    let dir = TempDir::new("proxy-decisions");
+    let account = TempDir::new("proxy-sa");
+    account.write("namespace", "chain");
+    let config = dir.write(
+        "config",
+        "current-context: c\n\
+         clusters: [{name: k, cluster: {server: 'https://10.1.2.3:6443'}}]\n\
+         contexts: [{name: c, context: {cluster: k}}]\n",
+    );
+    let access = |pairs: &[(&str, String)]| kube::cluster_access(&lookup(pairs)).unwrap();
+    let proxy = ("HTTPS_PROXY", "proxy.corp:3128".to_owned());
+    let kubeconfig = ("KUBECONFIG", config.display().to_string());
+    assert_eq!(
+        access(&[kubeconfig.clone(), proxy.clone()])
+            .proxy
+            .as_deref(),
+        Some("http://proxy.corp:3128")
+    );
+    assert_eq!(
+        access(&[
+            kubeconfig.clone(),
+            proxy.clone(),
+            ("no_proxy", "10.0.0.0/8".into())
+        ])
+        .proxy,
+        None
+    );
+    // In a pod the service address is never proxied.
+    let in_cluster = access(&[
+        ("KUBERNETES_SERVICE_HOST", "10.96.0.1".into()),
+        ("KUBERNETES_SERVICE_PORT", "443".into()),
+        (
+            "KUBEVALI_SERVICEACCOUNT_DIR",
+            account.path().display().to_string(),
+        ),
+        proxy,
+    ]);
+    assert_eq!(in_cluster.server, "https://10.96.0.1:443");
+    assert_eq!(in_cluster.proxy, None);
+}
+
+#[test]
+fn tls_server_name_verifies_a_certificate_that_does_not_name_the_address() {
+    let pki = Pki::new();
+    let api = FakeApi::builder()
+        .named_certificate()
+        .route("GET", NODES, 200, three_nodes())
+        .start(&pki);
+    let dir = TempDir::new("tls-server-name");
+    let without = dir.write(
+        "without",
+        kubeconfig_text(&api.url(), &pki, "", "{token: t}"),
+    );
+    let error = Lazy::from_lookup(&kubeconfig_env(&without))
+        .node_external_ips()
+        .unwrap_err();
+    assert!(matches!(error, KubeError::Tls { .. }), "{error:?}");
+    assert!(api.requests().is_empty());
+
+    let name = format!("    tls-server-name: {}\n", Pki::ONLY_NAME);
+    let with = dir.write(
+        "with",
+        kubeconfig_text(&api.url(), &pki, &name, "{token: t}"),
+    );
+    let nodes = Lazy::from_lookup(&kubeconfig_env(&with));
+    assert_eq!(nodes.external_ips().unwrap().len(), 2);
+    assert_eq!(api.requests().len(), 1);
+
+    // Through a proxy too: the tunnel goes to the server as configured
+    // while TLS checks the other name (ureq cannot do this alone).
+    let proxy = ConnectProxy::start();
+    let proxy_url = proxy.url().replace("http://", "http://op:s%40cret@");
+    let both = dir.write(
+        "both",
+        kubeconfig_text(
+            &api.url(),
+            &pki,
+            &format!("{name}    proxy-url: '{proxy_url}'\n"),
+            "{token: t}",
+        ),
+    );
+    let nodes = Lazy::from_lookup(&kubeconfig_env(&both));
+    assert_eq!(nodes.external_ips().unwrap().len(), 2);
+    let tunnels = proxy.tunnels();
+    assert_eq!(tunnels.len(), 1, "{tunnels:?}");
+    assert_eq!(tunnels[0].target, format!("127.0.0.1:{}", api.port()));
+    assert_eq!(
+        tunnels[0].proxy_authorization.as_deref(),
+        Some(format!("Basic {}", base64(b"op:s@cret")).as_str())
+    );
+    assert_eq!(api.requests().len(), 2);
+}
+
+#[test]
+fn a_proxy_that_refuses_the_tunnel_is_reported() {
+    let pki = Pki::new();
+    let proxy = ConnectProxy::start();
+    // A port that was just free: the proxy cannot reach it and says 502.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = TempDir::new("proxy-refuses");
+    let server = format!("https://127.0.0.1:{port}");
+    for extra in [
+        format!("    proxy-url: '{}'\n", proxy.url()),
+        format!(
+            "    proxy-url: '{}'\n    tls-server-name: {}\n",
+            proxy.url(),
+            Pki::ONLY_NAME
+        ),
+    ] {
+        let config = dir.write(
+            "config",
+            kubeconfig_text(&server, &pki, &extra, "{token: t}"),
+        );
+        let error = Lazy::from_lookup(&kubeconfig_env(&config))
+            .node_external_ips()
+            .unwrap_err();
+        assert!(matches!(error, KubeError::Transport { .. }), "{error:?}");
+        assert!(error.to_string().contains("502"), "{error}");
+    }
+    assert_eq!(proxy.tunnels().len(), 2);
 }

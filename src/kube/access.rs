@@ -1,11 +1,12 @@
-//! Where the API is and how to prove who we are: from the pod's service
-//! account when running in a cluster, else from a kubeconfig file.
+//! What it takes to talk to one API server: the address, how to trust it,
+//! how to prove who we are, and the route there. Plain data, filled in by
+//! `discover` (in-cluster) or `kubeconfig`, used by `client`.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::KubeError;
-use super::kubeconfig;
+use super::error::KubeError;
+use super::exec::ExecConfig;
 
 /// Where the service account's token, CA and namespace are mounted.
 pub const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -37,8 +38,9 @@ impl fmt::Debug for PemSource {
 }
 
 /// How requests authenticate.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Default)]
 pub enum Credentials {
+    #[default]
     None,
     Token(String),
     /// Read before every request: projected service-account tokens rotate.
@@ -47,6 +49,9 @@ pub enum Credentials {
         cert: PemSource,
         key: PemSource,
     },
+    /// A credential plugin (`users[].user.exec`) that prints a token or a
+    /// client certificate when run.
+    Exec(ExecConfig),
 }
 
 impl fmt::Debug for Credentials {
@@ -61,98 +66,29 @@ impl fmt::Debug for Credentials {
                 .field("cert", cert)
                 .field("key", key)
                 .finish(),
+            Credentials::Exec(exec) => f.debug_tuple("Exec").field(exec).finish(),
         }
     }
 }
 
 /// Everything needed to talk to one API server.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ClusterAccess {
     /// Base URL without a trailing slash, e.g. `https://10.96.0.1:443`.
     pub server: String,
     /// The only root the server certificate is verified against; `None`
-    /// with verification on means "no CA configured", which is an error for
-    /// https servers.
+    /// with verification on means the built-in public roots.
     pub ca: Option<PemSource>,
     /// Only ever set by an explicit `insecure-skip-tls-verify: true`.
     pub insecure_skip_tls_verify: bool,
+    /// The name the server certificate must carry (and the SNI sent) when
+    /// it is not the host of `server` (kubeconfig `tls-server-name`).
+    pub tls_server_name: Option<String>,
+    /// The HTTP(S) proxy to reach the server through, already decided:
+    /// kubeconfig `proxy-url`, else the proxy environment after `NO_PROXY`.
+    pub proxy: Option<String>,
     pub credentials: Credentials,
     pub namespace: String,
-}
-
-impl ClusterAccess {
-    /// In-cluster when `KUBERNETES_SERVICE_HOST` and `_PORT` are set (the
-    /// kubelet sets them in every pod), else the first file of
-    /// `$KUBECONFIG`, else `~/.kube/config`. `env` reads a variable.
-    pub fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Result<ClusterAccess, KubeError> {
-        let set = |name: &str| env(name).filter(|value| !value.is_empty());
-        if let (Some(host), Some(port)) = (
-            set("KUBERNETES_SERVICE_HOST"),
-            set("KUBERNETES_SERVICE_PORT"),
-        ) {
-            let dir = set("KUBEVALI_SERVICEACCOUNT_DIR")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| PathBuf::from(SERVICE_ACCOUNT_DIR));
-            return in_cluster(&host, &port, &dir);
-        }
-        let path = match set("KUBECONFIG")
-            .and_then(|list| list.split(':').find(|p| !p.is_empty()).map(PathBuf::from))
-        {
-            Some(path) => path,
-            None => match set("HOME") {
-                Some(home) => Path::new(&home).join(".kube").join("config"),
-                None => {
-                    return Err(KubeError::Config(
-                        "not running in a cluster (KUBERNETES_SERVICE_HOST is unset) and no \
-                         kubeconfig found (KUBECONFIG and HOME are unset)"
-                            .into(),
-                    ));
-                }
-            },
-        };
-        let text = std::fs::read_to_string(&path).map_err(|error| {
-            KubeError::Config(format!(
-                "not running in a cluster (KUBERNETES_SERVICE_HOST is unset) and cannot read \
-                 kubeconfig {}: {error}",
-                path.display()
-            ))
-        })?;
-        let base = path.parent().unwrap_or(Path::new("."));
-        kubeconfig::parse(&text, base).map_err(|error| match error {
-            KubeError::Config(message) => {
-                KubeError::Config(format!("kubeconfig {}: {message}", path.display()))
-            }
-            other => other,
-        })
-    }
-}
-
-fn in_cluster(host: &str, port: &str, dir: &Path) -> Result<ClusterAccess, KubeError> {
-    let namespace = String::from_utf8_lossy(&read_file(&dir.join("namespace"))?)
-        .trim()
-        .to_owned();
-    if namespace.is_empty() {
-        return Err(KubeError::Config(format!(
-            "{} is empty",
-            dir.join("namespace").display()
-        )));
-    }
-    Ok(ClusterAccess {
-        server: format!("https://{}:{port}", bracket_ipv6(host)),
-        ca: Some(PemSource::File(dir.join("ca.crt"))),
-        insecure_skip_tls_verify: false,
-        credentials: Credentials::TokenFile(dir.join("token")),
-        namespace,
-    })
-}
-
-/// An IPv6 literal needs brackets before a port can follow it.
-fn bracket_ipv6(host: &str) -> String {
-    if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]")
-    } else {
-        host.to_owned()
-    }
 }
 
 pub(crate) fn read_file(path: &Path) -> Result<Vec<u8>, KubeError> {
@@ -167,17 +103,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ipv6_hosts_get_brackets_once() {
-        assert_eq!(bracket_ipv6("10.96.0.1"), "10.96.0.1");
-        assert_eq!(bracket_ipv6("fd00::1"), "[fd00::1]");
-        assert_eq!(bracket_ipv6("[fd00::1]"), "[fd00::1]");
-        assert_eq!(
-            bracket_ipv6("kubernetes.default.svc"),
-            "kubernetes.default.svc"
-        );
-    }
-
-    #[test]
     fn debug_never_shows_secrets() {
         let text = format!(
             "{:?} {:?}",
@@ -186,11 +111,5 @@ mod tests {
         );
         assert!(!text.contains("s3cret"));
         assert!(!text.contains("PRIVATE"));
-    }
-
-    #[test]
-    fn no_cluster_and_no_home_is_a_config_error() {
-        let error = ClusterAccess::from_lookup(&|_| None).unwrap_err();
-        assert!(matches!(error, KubeError::Config(_)), "{error}");
     }
 }

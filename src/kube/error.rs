@@ -16,11 +16,16 @@ pods get, services get/create/update in the pod's namespace; nodes get/list clus
 pub enum KubeError {
     /// No usable cluster configuration (in-cluster or kubeconfig).
     Config(String),
-    /// The kubeconfig user authenticates through a plugin we do not run.
+    /// The kubeconfig user authenticates in a way kubevali does not
+    /// implement; `instead` says what to use.
     UnsupportedAuth {
         user: String,
-        mechanism: &'static str,
+        mechanism: String,
+        instead: String,
     },
+    /// The user's exec credential plugin is misconfigured, missing,
+    /// failed, or printed no usable credential.
+    Exec { user: String, reason: String },
     /// A file named by the configuration could not be read.
     ReadFile { path: PathBuf, reason: String },
     /// A certificate or key is not usable PEM.
@@ -61,11 +66,21 @@ impl fmt::Display for KubeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             KubeError::Config(message) => write!(f, "Kubernetes access: {message}"),
-            KubeError::UnsupportedAuth { user, mechanism } => write!(
+            KubeError::UnsupportedAuth {
+                user,
+                mechanism,
+                instead,
+            } => write!(
                 f,
                 "kubeconfig user {user:?} authenticates with {mechanism}, which kubevali does not \
-                 support; use a token, tokenFile or client certificate instead"
+                 support; {instead}"
             ),
+            KubeError::Exec { user, reason } => {
+                write!(
+                    f,
+                    "exec credential plugin of kubeconfig user {user:?}: {reason}"
+                )
+            }
             KubeError::ReadFile { path, reason } => {
                 write!(f, "cannot read {}: {reason}", path.display())
             }

@@ -1,30 +1,24 @@
 //! The template functions' view of the cluster: nothing is read or asked
 //! until a template calls one, and each answer is fetched once per render.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use super::access::ClusterAccess;
-use super::{Client, KubeError, nodes};
+use super::client::Client;
+use super::discover::{self, VARIABLES};
+use super::error::KubeError;
+use super::nodes;
 use crate::template::NodeAddresses;
-
-/// The environment variables [`ClusterAccess::from_lookup`] looks at.
-const ACCESS_VARIABLES: [&str; 5] = [
-    "KUBERNETES_SERVICE_HOST",
-    "KUBERNETES_SERVICE_PORT",
-    "KUBEVALI_SERVICEACCOUNT_DIR",
-    "KUBECONFIG",
-    "HOME",
-];
 
 /// A lazily built [`Client`] plus the node answers of one render. Create
 /// one per render so that a re-render sees the cluster as it is now.
 pub struct Lazy {
     /// What the client is built from, captured without I/O; empty when
     /// the client was given.
-    variables: Vec<(&'static str, String)>,
+    variables: Arc<Vec<(&'static str, String)>>,
     pod_name: Option<String>,
-    client: OnceLock<Result<Client, KubeError>>,
-    external_ips: OnceLock<Result<Vec<String>, KubeError>>,
+    /// Shared with the replicas made by [`Lazy::for_pod`].
+    client: Arc<OnceLock<Result<Client, KubeError>>>,
+    external_ips: Arc<OnceLock<Result<Vec<String>, KubeError>>>,
     pod_node_ip: OnceLock<Result<String, KubeError>>,
 }
 
@@ -37,15 +31,15 @@ impl Lazy {
 
     /// Like [`Lazy::from_env`], with variables read through `env`.
     pub fn from_lookup(env: &dyn Fn(&str) -> Option<String>) -> Lazy {
-        let variables = ACCESS_VARIABLES
+        let variables = VARIABLES
             .iter()
             .filter_map(|&name| env(name).map(|value| (name, value)))
             .collect();
         Lazy {
-            variables,
+            variables: Arc::new(variables),
             pod_name: env("HOSTNAME").filter(|name| !name.is_empty()),
-            client: OnceLock::new(),
-            external_ips: OnceLock::new(),
+            client: Arc::default(),
+            external_ips: Arc::default(),
             pod_node_ip: OnceLock::new(),
         }
     }
@@ -53,10 +47,24 @@ impl Lazy {
     /// Uses an existing client; `pod_name` backs `getPodNodeIP`.
     pub fn with_client(client: Client, pod_name: Option<String>) -> Lazy {
         Lazy {
-            variables: Vec::new(),
+            variables: Arc::default(),
             pod_name,
-            client: OnceLock::from(Ok(client)),
-            external_ips: OnceLock::new(),
+            client: Arc::new(OnceLock::from(Ok(client))),
+            external_ips: Arc::default(),
+            pod_node_ip: OnceLock::new(),
+        }
+    }
+
+    /// The view of another pod of the same render (a replica under
+    /// review): the client and the node list are shared, so they are
+    /// built and fetched at most once for all of them; the pod's own
+    /// node is looked up for it alone.
+    pub fn for_pod(&self, pod_name: Option<String>) -> Lazy {
+        Lazy {
+            variables: Arc::clone(&self.variables),
+            pod_name,
+            client: Arc::clone(&self.client),
+            external_ips: Arc::clone(&self.external_ips),
             pod_node_ip: OnceLock::new(),
         }
     }
@@ -72,7 +80,7 @@ impl Lazy {
                         .find(|(key, _)| *key == name)
                         .map(|(_, value)| value.clone())
                 };
-                Client::new(ClusterAccess::from_lookup(&lookup)?)
+                Client::new(discover::cluster_access(&lookup)?)
             })
             .as_ref()
             .map_err(Clone::clone)

@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use super::KubeError;
+use super::client::path_segment;
 use super::client::{Client, Method};
-use super::path_segment;
+use super::error::KubeError;
 
 /// Every ExternalIP address, nodes in API list order and each node's
 /// addresses in its own order. Empty is an error: a template asked for an
@@ -52,14 +52,6 @@ pub(crate) fn pod_node_ip(client: &Client, pod_name: &str) -> Result<String, Kub
         })
 }
 
-/// `getNodeIPWithIndex`: the address at `index` modulo the count, so any
-/// pod ordinal maps onto some node; a negative index counts from the end.
-pub fn node_ip_at(ips: &[String], index: i64) -> Option<&str> {
-    let count = i64::try_from(ips.len()).ok().filter(|&count| count > 0)?;
-    let at = usize::try_from(index.rem_euclid(count)).ok()?;
-    ips.get(at).map(String::as_str)
-}
-
 pub(crate) fn pod_path(client: &Client, pod_name: &str) -> String {
     format!(
         "/api/v1/namespaces/{}/pods/{}",
@@ -82,19 +74,6 @@ fn external_ips(node: &Value) -> impl Iterator<Item = &str> {
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn index_wraps_around_the_address_list() {
-        let ips = vec!["a".to_owned(), "b".to_owned(), "c".to_owned()];
-        let at = |index| node_ip_at(&ips, index);
-        assert_eq!(
-            [at(0), at(2), at(3), at(7)],
-            [Some("a"), Some("c"), Some("a"), Some("b")]
-        );
-        assert_eq!(at(-1), Some("c"));
-        assert_eq!(at(i64::MIN), Some("b"));
-        assert_eq!(node_ip_at(&[], 0), None);
-    }
 
     #[test]
     fn only_external_ips_in_node_order() {

@@ -5,9 +5,10 @@ use std::fmt;
 
 use serde_json::{Map, Value, json};
 
+use super::client::path_segment;
 use super::client::{Client, Method};
+use super::error::KubeError;
 use super::nodes::pod_path;
-use super::{KubeError, path_segment};
 
 /// The label that marks a Service as ours: we only ever rewrite Services
 /// that carry it (or all of them with `forceUpdate`).
@@ -70,9 +71,20 @@ pub fn ensure_node_service(
     }
     let namespace = client.namespace().to_owned();
     let pod_path = pod_path(client, pod_name);
-    let pod = client.get_json(&pod_path)?;
-    let selector = selector_from(&pod);
-    if selector.is_empty() {
+    let pod = client.request(Method::Get, &pod_path, None)?;
+    let pod = if dry_run && pod.status == 404 {
+        // Reviewing replicas a StatefulSet does not run yet: say what the
+        // Service would be, without the labels only the pod can tell.
+        log::warn!(
+            "dry run: pod {namespace}/{pod_name} does not exist (yet); the Service would select \
+             it by the labels it will have"
+        );
+        None
+    } else {
+        Some(pod.into_json(Method::Get, &pod_path)?)
+    };
+    let selector = pod.as_ref().map(selector_from).unwrap_or_default();
+    if selector.is_empty() && pod.is_some() {
         log::warn!(
             "pod {namespace}/{pod_name} has no labels to select it by; \
              Service {namespace}/{pod_name} will route to no pod"

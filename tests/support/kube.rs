@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -26,6 +27,9 @@ pub struct Pki {
     ca_der: CertificateDer<'static>,
     server_der: CertificateDer<'static>,
     server_key_der: Vec<u8>,
+    /// A server certificate for [`Pki::ONLY_NAME`] alone: a client that
+    /// connects to 127.0.0.1 accepts it only through `tls-server-name`.
+    named_server_der: CertificateDer<'static>,
 }
 
 impl Pki {
@@ -51,6 +55,12 @@ impl Pki {
             .signed_by(&server_key, &issuer)
             .expect("server certificate");
 
+        let named_params =
+            CertificateParams::new(vec![Pki::ONLY_NAME.into()]).expect("named params");
+        let named_server = named_params
+            .signed_by(&server_key, &issuer)
+            .expect("named server certificate");
+
         let client_key = KeyPair::generate().expect("client key");
         let mut client_params = CertificateParams::new(Vec::new()).expect("params");
         client_params
@@ -69,8 +79,13 @@ impl Pki {
             ca_der: ca.der().clone(),
             server_der: server.der().clone(),
             server_key_der: server_key.serialize_der(),
+            named_server_der: named_server.der().clone(),
         }
     }
+
+    /// The one name in the certificate [`FakeApiBuilder::named_certificate`]
+    /// serves. `.test` is reserved: it never resolves anywhere.
+    pub const ONLY_NAME: &str = "api.kubevali.test";
 }
 
 /// One request as the fake server received it.
@@ -110,6 +125,7 @@ struct State {
 pub struct FakeApiBuilder {
     token: Option<String>,
     require_client_cert: bool,
+    named_certificate: bool,
     routes: HashMap<String, Vec<Canned>>,
 }
 
@@ -123,6 +139,13 @@ impl FakeApiBuilder {
     /// The TLS handshake fails without a client certificate from the CA.
     pub fn require_client_cert(mut self) -> Self {
         self.require_client_cert = true;
+        self
+    }
+
+    /// Serve the certificate that names only [`Pki::ONLY_NAME`] (not
+    /// 127.0.0.1 or localhost).
+    pub fn named_certificate(mut self) -> Self {
+        self.named_certificate = true;
         self
     }
 
@@ -157,7 +180,11 @@ impl FakeApiBuilder {
         let config = Arc::new(
             builder
                 .with_single_cert(
-                    vec![pki.server_der.clone()],
+                    vec![if self.named_certificate {
+                        pki.named_server_der.clone()
+                    } else {
+                        pki.server_der.clone()
+                    }],
                     PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pki.server_key_der.clone())),
                 )
                 .expect("server certificate"),
@@ -198,6 +225,7 @@ impl FakeApi {
         FakeApiBuilder {
             token: None,
             require_client_cert: false,
+            named_certificate: false,
             routes: HashMap::new(),
         }
     }
@@ -387,4 +415,192 @@ pub fn node(name: &str, addresses: &[(&str, &str)]) -> serde_json::Value {
 
 pub fn node_list(nodes: &[serde_json::Value]) -> serde_json::Value {
     serde_json::json!({"kind": "NodeList", "apiVersion": "v1", "metadata": {}, "items": nodes})
+}
+
+/// An HTTP CONNECT proxy on loopback that records every tunnel it opens.
+/// Whatever host a client asks for, the tunnel goes to that port on
+/// 127.0.0.1, so tests can use names that resolve nowhere and still talk
+/// only to loopback.
+pub struct ConnectProxy {
+    address: SocketAddr,
+    tunnels: Arc<Mutex<Vec<Tunnel>>>,
+    stop: Arc<AtomicBool>,
+}
+
+/// One CONNECT request as the proxy saw it.
+#[derive(Debug, Clone)]
+pub struct Tunnel {
+    /// `host:port` as requested.
+    pub target: String,
+    pub proxy_authorization: Option<String>,
+}
+
+impl ConnectProxy {
+    pub fn start() -> ConnectProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let address = listener.local_addr().expect("local address");
+        let tunnels = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (accept_tunnels, accept_stop) = (tunnels.clone(), stop.clone());
+        thread::spawn(move || {
+            for stream in listener.incoming() {
+                if accept_stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let tunnels = accept_tunnels.clone();
+                thread::spawn(move || tunnel(stream, &tunnels));
+            }
+        });
+        ConnectProxy {
+            address,
+            tunnels,
+            stop,
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    pub fn tunnels(&self) -> Vec<Tunnel> {
+        self.tunnels.lock().unwrap().clone()
+    }
+}
+
+impl Drop for ConnectProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect_timeout(&self.address, Duration::from_secs(1));
+    }
+}
+
+fn tunnel(stream: TcpStream, tunnels: &Mutex<Vec<Tunnel>>) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(20)));
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut parts = line.split_whitespace();
+    let (Some("CONNECT"), Some(target)) = (parts.next(), parts.next()) else {
+        let _ = reader
+            .get_mut()
+            .write_all(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n");
+        return;
+    };
+    let target = target.to_owned();
+    let mut proxy_authorization = None;
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let header = line.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = header.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("proxy-authorization") {
+                proxy_authorization = Some(value.trim().to_owned());
+            }
+        }
+    }
+    tunnels.lock().unwrap().push(Tunnel {
+        target: target.clone(),
+        proxy_authorization,
+    });
+    let port = target
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse::<u16>().ok());
+    let upstream = port.and_then(|port| TcpStream::connect(("127.0.0.1", port)).ok());
+    let Some(upstream) = upstream else {
+        let _ = reader
+            .get_mut()
+            .write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
+        return;
+    };
+    if reader
+        .get_mut()
+        .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        .is_err()
+    {
+        return;
+    }
+    // Bytes the client sent right after the request (none, normally).
+    let pending = reader.buffer().to_vec();
+    let client = reader.into_inner();
+    let (Ok(mut client_read), Ok(mut upstream_write)) = (client.try_clone(), upstream.try_clone())
+    else {
+        return;
+    };
+    let _ = upstream_write.write_all(&pending);
+    let _ = client_read.set_read_timeout(None);
+    let forward = thread::spawn(move || {
+        let _ = std::io::copy(&mut client_read, &mut upstream_write);
+        let _ = upstream_write.shutdown(std::net::Shutdown::Write);
+    });
+    let (mut upstream_read, mut client_write) = (upstream, client);
+    let _ = std::io::copy(&mut upstream_read, &mut client_write);
+    let _ = client_write.shutdown(std::net::Shutdown::Write);
+    let _ = forward.join();
+}
+
+/// Writes an executable exec credential plugin into `dir`: a shell script
+/// that records each run (its arguments, `$KUBEVALI_TEST_ENV` and
+/// `$KUBERNETES_EXEC_INFO`) and prints an `ExecCredential` whose token is
+/// `<token_prefix><run number>`. `status_extra` is spliced into the status
+/// object (e.g. `,"expirationTimestamp":"…"`).
+pub fn exec_plugin(
+    dir: &TempDir,
+    name: &str,
+    api_version: &str,
+    token_prefix: &str,
+    status_extra: &str,
+) -> PathBuf {
+    let runs = dir.path().join(format!("{name}.runs"));
+    let script = format!(
+        "#!/bin/sh\n\
+         printf '%s\\t%s\\t%s\\n' \"$*\" \"$KUBEVALI_TEST_ENV\" \"$KUBERNETES_EXEC_INFO\" >> '{runs}'\n\
+         n=$(wc -l < '{runs}' | tr -d ' ')\n\
+         printf '{{\"apiVersion\":\"{api_version}\",\"kind\":\"ExecCredential\",\
+         \"status\":{{\"token\":\"{token_prefix}%s\"{status_extra}}}}}' \"$n\"\n",
+        runs = runs.display()
+    );
+    executable(dir, name, &script)
+}
+
+/// Writes `script` as an executable file in `dir`.
+pub fn executable(dir: &TempDir, name: &str, script: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.write(name, script);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+/// One run of a plugin made by [`exec_plugin`].
+#[derive(Debug)]
+pub struct ExecRun {
+    pub args: String,
+    pub test_env: String,
+    pub exec_info: serde_json::Value,
+}
+
+/// Every run of the plugin `name`, in order.
+pub fn exec_runs(dir: &TempDir, name: &str) -> Vec<ExecRun> {
+    std::fs::read_to_string(dir.path().join(format!("{name}.runs")))
+        .unwrap_or_default()
+        .lines()
+        .map(|line| {
+            let mut fields = line.splitn(3, '\t');
+            let mut next = || fields.next().unwrap_or_default().to_owned();
+            let (args, test_env, info) = (next(), next(), next());
+            ExecRun {
+                args,
+                test_env,
+                exec_info: serde_json::from_str(&info).expect("KUBERNETES_EXEC_INFO is JSON"),
+            }
+        })
+        .collect()
 }
