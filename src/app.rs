@@ -221,12 +221,12 @@ impl Launch {
             .watchlog
             .enabled
             .then(|| Arc::new(Heartbeat::new(config.watchlog.keyword.as_bytes())));
-        // plan.healthcheck_id is set exactly when watchlog is enabled.
+        // plan.check is set exactly when watchlog is enabled.
         let pinger = heartbeat
             .as_ref()
-            .zip(plan.healthcheck_id)
-            .map(|(heartbeat, check_id)| {
-                Pinger::start(&config.watchlog, check_id, Arc::clone(heartbeat))
+            .zip(plan.check)
+            .map(|(heartbeat, check)| {
+                Pinger::start(&config.watchlog, check, Arc::clone(heartbeat))
             });
         let spec = NodeSpec {
             argv: plan.argv,
@@ -240,8 +240,8 @@ impl Launch {
     /// Takes watchlog settings from a reloaded config into the running
     /// node's pinger.
     fn update_watchlog(&self, config: &Config, plan: Plan) {
-        if let (Some(pinger), Some(check_id)) = (&self.pinger, plan.healthcheck_id) {
-            pinger.update(&config.watchlog, check_id);
+        if let (Some(pinger), Some(check)) = (&self.pinger, plan.check) {
+            pinger.update(&config.watchlog, check);
         }
     }
 
@@ -263,7 +263,8 @@ impl Launch {
                     if exit.stopped_by_us {
                         pinger.stop();
                     } else {
-                        pinger.node_exited(&exit_headline(&exit));
+                        let status = exit.signal.is_none().then_some(exit.code);
+                        pinger.node_exited(&exit_headline(&exit), status);
                     }
                 }
                 exit.code
@@ -271,7 +272,7 @@ impl Launch {
             Err(e) => {
                 log::error!("{e}");
                 if let Some(pinger) = self.pinger {
-                    pinger.node_exited(&format!("node could not be started: {e}"));
+                    pinger.node_exited(&format!("node could not be started: {e}"), None);
                 }
                 e.exit_code()
             }

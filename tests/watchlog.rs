@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use kubevali::config;
 use kubevali::heartbeat::Heartbeat;
-use kubevali::watchlog::Pinger;
+use kubevali::watchlog::{Check, Pinger};
 
 use http::{Recorder, Reply, Request};
 
@@ -27,6 +27,8 @@ fn settings(base_url: &str) -> config::Watchlog {
         keyword: KEYWORD.to_owned(),
         last_threshold: Some(Duration::from_secs(2)),
         healthcheck_ids: Vec::new(),
+        ping_key: None,
+        slug: None,
         ping_base_url: base_url.to_owned(),
         ping_interval: Duration::from_secs(1),
         ping_timeout: Duration::from_secs(2),
@@ -81,7 +83,11 @@ fn pings_start_at_the_first_match_and_go_to_the_check() {
     let server = Recorder::start();
     let beat = heartbeat();
     let id = "a1b2c3d4-0000-4000-8000-000000000001";
-    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), Arc::clone(&beat));
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        Check::Id(id.to_owned()),
+        Arc::clone(&beat),
+    );
 
     // Longer than a pingInterval: a ticker that did not wait would have pinged.
     thread::sleep(Duration::from_millis(1500));
@@ -118,7 +124,11 @@ fn a_stale_heartbeat_pings_fail_until_the_keyword_returns() {
     let server = Recorder::start();
     let beat = heartbeat();
     let id = "b1b2c3d4-0000-4000-8000-000000000002";
-    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), Arc::clone(&beat));
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        Check::Id(id.to_owned()),
+        Arc::clone(&beat),
+    );
     beat.record_match(b"Prepared block #1");
 
     let fail_path = format!("/{id}/fail");
@@ -172,13 +182,13 @@ fn slug_ids_and_base_urls_with_a_path_join_cleanly() {
     let base = format!("{}/ping/", server.url());
     let pinger = Pinger::start(
         &settings(&base),
-        "c1key-ping/darwinia-1".to_owned(),
+        Check::Id("c1key-ping/darwinia-1".to_owned()),
         Arc::clone(&beat),
     );
     beat.record_match(b"Prepared block");
     let requests = server.wait_for(1, PATIENCE);
     assert_eq!(requests[0].path, "/ping/c1key-ping/darwinia-1");
-    pinger.node_exited("node exited with status 1");
+    pinger.node_exited("node was killed by SIGKILL", None);
     let requests = server.wait_until(PATIENCE, |r| r.iter().any(|r| r.path.ends_with("/fail")));
     assert_eq!(
         requests.last().map(|r| r.path.as_str()),
@@ -195,7 +205,7 @@ fn server_errors_are_retried() {
     let mut settings = settings(&server.url());
     // One tick in the whole test: every further request is a retry.
     settings.ping_interval = Duration::from_secs(3600);
-    let pinger = Pinger::start(&settings, id.to_owned(), Arc::clone(&beat));
+    let pinger = Pinger::start(&settings, Check::Id(id.to_owned()), Arc::clone(&beat));
     beat.record_match(b"Prepared block");
     let requests = server.wait_for(2, PATIENCE);
     assert_eq!(paths(&requests), [format!("/{id}"), format!("/{id}")]);
@@ -215,7 +225,7 @@ fn unknown_checks_are_not_retried_and_warned_about_once() {
     let id = "e1b2c3d4-0000-4000-8000-000000000005";
     let mut slow = settings(&server.url());
     slow.ping_interval = Duration::from_secs(3600);
-    let pinger = Pinger::start(&slow, id.to_owned(), Arc::clone(&beat));
+    let pinger = Pinger::start(&slow, Check::Id(id.to_owned()), Arc::clone(&beat));
     beat.record_match(b"Prepared block");
     server.wait_for(1, PATIENCE);
     // Longer than both retry pauses together.
@@ -235,7 +245,11 @@ fn unknown_checks_are_not_retried_and_warned_about_once() {
     let server = Recorder::scripted(&[], Reply::Status(404));
     let beat = heartbeat();
     let id = "f1b2c3d4-0000-4000-8000-000000000006";
-    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), Arc::clone(&beat));
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        Check::Id(id.to_owned()),
+        Arc::clone(&beat),
+    );
     beat.record_match(b"Prepared block");
     assert_eq!(server.wait_for(4, PATIENCE).len(), 4);
     assert_eq!(logged(log::Level::Warn, "f1b2…").len(), 1);
@@ -243,17 +257,21 @@ fn unknown_checks_are_not_retried_and_warned_about_once() {
 }
 
 #[test]
-fn the_node_exiting_sends_a_final_fail_with_its_status() {
+fn the_node_exiting_sends_its_exit_status_as_the_final_ping() {
     let server = Recorder::start();
     let beat = heartbeat();
     let id = "g1b2c3d4-0000-4000-8000-000000000007";
-    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), Arc::clone(&beat));
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        Check::Id(id.to_owned()),
+        Arc::clone(&beat),
+    );
     beat.record_match(b"Prepared block #9");
     server.wait_for(1, PATIENCE);
-    pinger.node_exited("node exited with status 3");
+    pinger.node_exited("node exited with status 3", Some(3));
     let requests = server.requests();
     let last = requests.last().expect("requests");
-    assert_eq!(last.path, format!("/{id}/fail"));
+    assert_eq!(last.path, format!("/{id}/3"));
     assert_eq!(
         last.body_text(),
         "node exited with status 3\n\nPrepared block #9"
@@ -268,10 +286,14 @@ fn the_node_exiting_sends_a_final_fail_with_its_status() {
 fn a_node_that_never_matched_still_reports_its_exit() {
     let server = Recorder::start();
     let id = "h1b2c3d4-0000-4000-8000-000000000008";
-    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), heartbeat());
-    pinger.node_exited("node exited with status 101");
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        Check::Id(id.to_owned()),
+        heartbeat(),
+    );
+    pinger.node_exited("node exited with status 101", Some(101));
     let requests = server.requests();
-    assert_eq!(paths(&requests), [format!("/{id}/fail")]);
+    assert_eq!(paths(&requests), [format!("/{id}/101")]);
     assert_eq!(requests[0].body_text(), "node exited with status 101");
 }
 
@@ -281,7 +303,7 @@ fn a_planned_stop_sends_nothing_more() {
     let beat = heartbeat();
     let pinger = Pinger::start(
         &settings(&server.url()),
-        "i1b2".to_owned(),
+        Check::Id("i1b2".to_owned()),
         Arc::clone(&beat),
     );
     beat.record_match(b"Prepared block");
@@ -306,7 +328,11 @@ fn a_hanging_endpoint_bounds_the_final_ping_by_the_timeout() {
     let beat = heartbeat();
     let mut hanging = settings(&server.url());
     hanging.ping_timeout = Duration::from_secs(1);
-    let pinger = Pinger::start(&hanging, "j1b2-hang".to_owned(), Arc::clone(&beat));
+    let pinger = Pinger::start(
+        &hanging,
+        Check::Id("j1b2-hang".to_owned()),
+        Arc::clone(&beat),
+    );
     beat.record_match(b"Prepared block");
     server.wait_for(1, PATIENCE);
     // The ticker's ping hangs; recording matches meanwhile must not wait for it.
@@ -314,7 +340,7 @@ fn a_hanging_endpoint_bounds_the_final_ping_by_the_timeout() {
         beat.record_match(format!("Prepared block #{n}").as_bytes());
     }
     let started = Instant::now();
-    pinger.node_exited("node exited with status 1");
+    pinger.node_exited("node exited with status 1", Some(1));
     let took = started.elapsed();
     // About pingTimeout; the bound is generous and fails only if the call
     // waited for retries or for both requests in full.
@@ -328,7 +354,7 @@ fn the_body_stays_under_ten_thousand_bytes() {
     let beat = heartbeat();
     let pinger = Pinger::start(
         &settings(&server.url()),
-        "k1b2".to_owned(),
+        Check::Id("k1b2".to_owned()),
         Arc::clone(&beat),
     );
     let mut line = b"Prepared block ".to_vec();
@@ -606,34 +632,49 @@ mod binary {
     }
 
     #[test]
-    fn a_node_exiting_on_its_own_sends_a_final_fail_with_its_status() {
-        let server = Recorder::start();
-        let mut run = start(
-            "exit",
-            "echo 'Prepared block #7'\nsleep 1\nexit 3\n",
-            &server,
-        );
-        let _lines = run.stdout_lines();
-        let status = run.wait();
-        assert_eq!(status.code(), Some(3));
-        let requests = server.requests();
-        let last = requests
-            .last()
-            .unwrap_or_else(|| panic!("no ping; log:\n{}", run.log()));
-        assert_eq!(last.path, fail_path(SECOND_ID));
-        assert_eq!(
-            last.body_text(),
-            "node exited with status 3\n\nPrepared block #7"
-        );
-        assert_eq!(
-            requests
-                .iter()
-                .filter(|r| r.path == fail_path(SECOND_ID))
-                .count(),
-            1,
-            "{:?}",
-            paths(&requests)
-        );
+    fn a_node_exiting_on_its_own_reports_its_exit_status() {
+        // (script end, kubevali's exit code, final ping path suffix, headline)
+        let cases = [
+            ("exit 3", 3, "/3", "node exited with status 3"),
+            ("exit 255", 255, "/255", "node exited with status 255"),
+            // Healthchecks takes /0 for a success; a validator exiting is not one.
+            ("exit 0", 0, "/fail", "node exited with status 0"),
+            (
+                "kill -KILL $$",
+                128 + 9,
+                "/fail",
+                "node was killed by SIGKILL",
+            ),
+        ];
+        for (end, code, suffix, headline) in cases {
+            let server = Recorder::start();
+            let mut run = start(
+                "exit",
+                &format!("echo 'Prepared block #7'\nsleep 1\n{end}\n"),
+                &server,
+            );
+            let _lines = run.stdout_lines();
+            let status = run.wait();
+            assert_eq!(status.code(), Some(code), "{end}: {}", run.log());
+            let requests = server.requests();
+            let last = requests
+                .last()
+                .unwrap_or_else(|| panic!("{end}: no ping; log:\n{}", run.log()));
+            let final_path = format!("/{SECOND_ID}{suffix}");
+            assert_eq!(last.path, final_path, "{end}");
+            assert_eq!(
+                last.body_text(),
+                format!("{headline}\n\nPrepared block #7"),
+                "{end}"
+            );
+            let finals = requests.iter().filter(|r| r.path == final_path).count();
+            assert_eq!(finals, 1, "{end}: {:?}", paths(&requests));
+            let log = run.log();
+            assert!(
+                log.contains(&format!("exit with a {suffix} ping")),
+                "{end}: {log}"
+            );
+        }
     }
 
     #[test]
@@ -795,14 +836,14 @@ fn an_update_moves_the_pings_to_the_new_check() {
     let beat = heartbeat();
     let pinger = Pinger::start(
         &settings(&old.url()),
-        "l1b2-old".to_owned(),
+        Check::Id("l1b2-old".to_owned()),
         Arc::clone(&beat),
     );
     beat.record_match(b"Prepared block");
     old.wait_for(1, PATIENCE);
     pinger.update(
         &settings(&format!("{}/ping", new.url())),
-        "l1b2-new".to_owned(),
+        Check::Id("l1b2-new".to_owned()),
     );
     let requests = new.wait_for(1, PATIENCE);
     assert_eq!(paths(&requests[..1]), ["/ping/l1b2-new"]);

@@ -9,6 +9,8 @@
 
 pub mod body;
 pub mod ping;
+pub mod stats;
+pub mod url;
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
@@ -18,8 +20,9 @@ use crate::config;
 use crate::duration::display;
 use crate::heartbeat::Heartbeat;
 
-use self::body::mask_id;
 use self::ping::{Client, Problem, Reply, Verdict};
+pub use self::stats::PingStats;
+pub use self::url::{Check, Signal};
 
 /// How often the ticker, still waiting for the first match, checks whether
 /// it has been stopped.
@@ -33,12 +36,13 @@ const LONGEST: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 pub struct Pinger {
     shared: Arc<Shared>,
     heartbeat: Arc<Heartbeat>,
+    stats: Arc<PingStats>,
 }
 
 /// Where and how to ping; replaced as a whole by [`Pinger::update`].
 #[derive(Clone)]
 struct Target {
-    check_id: String,
+    check: Check,
     base_url: String,
     threshold: Duration,
     interval: Duration,
@@ -61,9 +65,9 @@ struct State {
 }
 
 impl Target {
-    fn new(settings: &config::Watchlog, check_id: String) -> Target {
+    fn new(settings: &config::Watchlog, check: Check) -> Target {
         Target {
-            check_id,
+            check,
             base_url: settings.ping_base_url.clone(),
             // Config validation guarantees a threshold when watchlog is on;
             // should it ever be missing, a stale heartbeat must still show.
@@ -78,7 +82,7 @@ impl Target {
     }
 
     fn shown_id(&self) -> String {
-        mask_id(&self.check_id)
+        self.check.shown()
     }
 }
 
@@ -187,15 +191,23 @@ enum Delivery {
 
 impl Pinger {
     /// Starts the ticker thread: it waits for the first keyword match, pings
-    /// at once, then every `pingInterval`.
-    pub fn start(
+    /// at once, then every `pingInterval`. Outcomes are counted in fresh
+    /// [`PingStats`] (see [`Pinger::stats`]).
+    pub fn start(settings: &config::Watchlog, check: Check, heartbeat: Arc<Heartbeat>) -> Pinger {
+        Pinger::start_counting(settings, check, heartbeat, Arc::default())
+    }
+
+    /// Like [`Pinger::start`], counting into `stats`, which can outlive this
+    /// pinger so that counters keep going across restarts of the node.
+    pub fn start_counting(
         settings: &config::Watchlog,
-        check_id: String,
+        check: Check,
         heartbeat: Arc<Heartbeat>,
+        stats: Arc<PingStats>,
     ) -> Pinger {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                target: Target::new(settings, check_id),
+                target: Target::new(settings, check),
                 stopped: false,
                 busy: false,
             }),
@@ -204,31 +216,45 @@ impl Pinger {
         let ticker = {
             let shared = Arc::clone(&shared);
             let heartbeat = Arc::clone(&heartbeat);
+            let stats = Arc::clone(&stats);
             // Detached: it ends by itself once stopped, and must never make
             // whoever stops it wait for a hanging request.
             thread::Builder::new()
                 .name("watchlog".to_owned())
-                .spawn(move || tick(&shared, &heartbeat))
+                .spawn(move || tick(&shared, &heartbeat, &stats))
         };
         if let Err(e) = ticker {
             log::error!(
                 "watchlog: cannot start the pinger thread: {e}; no health pings will be sent"
             );
         }
-        Pinger { shared, heartbeat }
+        Pinger {
+            shared,
+            heartbeat,
+            stats,
+        }
+    }
+
+    /// The counts of ping outcomes, for metrics.
+    pub fn stats(&self) -> Arc<PingStats> {
+        Arc::clone(&self.stats)
     }
 
     /// Applies settings changed by a config reload that kept the node
     /// running. The keyword is the heartbeat's and cannot change here.
-    pub fn update(&self, settings: &config::Watchlog, check_id: String) {
-        self.shared.lock().target = Target::new(settings, check_id);
+    pub fn update(&self, settings: &config::Watchlog, check: Check) {
+        self.shared.lock().target = Target::new(settings, check);
         self.shared.changed.notify_all();
     }
 
     /// The node exited on its own: stops the ticker and sends one last
-    /// `/fail` ping whose body starts with `exit` (such as "node exited with
-    /// status 3"). Blocks for at most about `pingTimeout`.
-    pub fn node_exited(&self, exit: &str) {
+    /// ping whose body starts with `exit` (such as "node exited with status
+    /// 3"). It goes to `/<status>` when `exit_status` is 1-255, so that
+    /// Healthchecks records it, and to `/fail` otherwise (status 0, killed
+    /// by a signal, never started: `None`). Blocks for at most about
+    /// `pingTimeout`.
+    pub fn node_exited(&self, exit: &str, exit_status: Option<i32>) {
+        let signal = Signal::for_exit(exit_status);
         let deadline;
         let target = {
             let mut state = self.shared.lock();
@@ -250,24 +276,31 @@ impl Pinger {
             state.target.clone()
         };
         let shown = target.shown_id();
-        let body = body::compose(exit, &self.heartbeat.last_line());
-        let url = body::ping_url(&target.base_url, &target.check_id, true);
+        let what = signal.describe();
+        let body = body::compose(
+            exit,
+            &self.heartbeat.last_excerpt(),
+            self.heartbeat.keyword(),
+        );
+        let url = url::ping_url(&target.base_url, &target.check, signal);
         let mut attempt = 0;
         loop {
             let now = Instant::now();
             if now >= deadline {
                 log::warn!(
-                    "watchlog: check {shown}: no time left within pingTimeout ({}) for the final /fail ping",
+                    "watchlog: check {shown}: no time left within pingTimeout ({}) for the final {what} ping",
                     display(target.timeout)
                 );
+                self.stats.record_error();
                 return;
             }
             attempt += 1;
             match post(&target, &url, &body, deadline - now) {
                 (Verdict::Delivered, _) => {
                     log::info!(
-                        "watchlog: check {shown}: reported the node's exit with a /fail ping"
+                        "watchlog: check {shown}: reported the node's exit with a {what} ping"
                     );
+                    self.stats.record_delivered(signal);
                     return;
                 }
                 (Verdict::Retry(problem), _)
@@ -279,9 +312,10 @@ impl Pinger {
                 }
                 (Verdict::Retry(problem) | Verdict::GiveUp(problem), reply) => {
                     log::warn!(
-                        "watchlog: check {shown}: the final /fail ping failed: {problem}; {}",
-                        ping::hint(&problem, reply.as_ref())
+                        "watchlog: check {shown}: the final {what} ping failed: {problem}; {}",
+                        ping::hint(&problem, reply.as_ref(), &target.check, target.timeout)
                     );
+                    self.stats.record_error();
                     return;
                 }
             }
@@ -303,7 +337,7 @@ impl Drop for Pinger {
 }
 
 /// The ticker thread.
-fn tick(shared: &Shared, heartbeat: &Heartbeat) {
+fn tick(shared: &Shared, heartbeat: &Heartbeat, stats: &PingStats) {
     let keyword = String::from_utf8_lossy(heartbeat.keyword()).into_owned();
     while !heartbeat.wait_first_match(FIRST_MATCH_POLL) {
         if shared.is_stopped() {
@@ -345,8 +379,18 @@ fn tick(shared: &Shared, heartbeat: &Heartbeat) {
             }
         }
         let headline = body::status_line(heartbeat.keyword(), age, target.threshold);
-        let body = body::compose(&headline, &heartbeat.last_line());
-        let delivery = deliver(shared, &target, !healthy, &body);
+        let body = body::compose(&headline, &heartbeat.last_excerpt(), heartbeat.keyword());
+        let signal = if healthy {
+            Signal::Success
+        } else {
+            Signal::Fail
+        };
+        let delivery = deliver(shared, &target, signal, &body);
+        match delivery {
+            Delivery::Delivered => stats.record_delivered(signal),
+            Delivery::Failed { .. } => stats.record_error(),
+            Delivery::Abandoned => {}
+        }
         report(&target, delivery, &mut problem);
         previous = Some((scheduled, Instant::now()));
     }
@@ -357,8 +401,8 @@ fn whole_secs(d: Duration) -> Duration {
 }
 
 /// Sends one ping, retrying what may recover.
-fn deliver(shared: &Shared, target: &Target, fail: bool, body: &str) -> Delivery {
-    let url = body::ping_url(&target.base_url, &target.check_id, fail);
+fn deliver(shared: &Shared, target: &Target, signal: Signal, body: &str) -> Delivery {
+    let url = url::ping_url(&target.base_url, &target.check, signal);
     for attempt in 1..=ping::ATTEMPTS {
         if !shared.begin_attempt() {
             return Delivery::Abandoned;
@@ -417,7 +461,7 @@ fn report(target: &Target, delivery: Delivery, problem: &mut Option<Problem>) {
             reply,
             attempts,
         } => {
-            if problem.as_ref() != Some(&new) {
+            if !problem.as_ref().is_some_and(|old| old.same_as(&new)) {
                 let tries = if attempts > 1 {
                     format!(" after {attempts} attempts")
                 } else {
@@ -426,13 +470,13 @@ fn report(target: &Target, delivery: Delivery, problem: &mut Option<Problem>) {
                 // A proxy's error page may quote the URL, and so the ID.
                 let said = match reply.as_ref().map(|r| r.text.as_str()) {
                     Some(text) if !text.is_empty() => {
-                        format!(" ({:?})", text.replace(&target.check_id, &shown))
+                        format!(" ({:?})", target.check.redact(text))
                     }
                     _ => String::new(),
                 };
                 log::warn!(
                     "watchlog: check {shown}: ping failed{tries}: {new}{said}; {}",
-                    ping::hint(&new, reply.as_ref())
+                    ping::hint(&new, reply.as_ref(), &target.check, target.timeout)
                 );
                 *problem = Some(new);
             }
