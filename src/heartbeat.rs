@@ -50,6 +50,14 @@ impl Heartbeat {
     /// Records a match found in `line` (cut to [`MAX_KEPT_LINE`] bytes
     /// around the keyword).
     pub fn record_match(&self, line: &[u8]) {
+        // The scanner hands over at most MAX_KEPT_LINE bytes of a line it
+        // saw in pieces, so a line of exactly that length may go on.
+        self.record_match_part(line, true, line.len() != MAX_KEPT_LINE);
+    }
+
+    /// Records a match found in `part` of a line, which holds the line's
+    /// start and end as said.
+    pub fn record_match_part(&self, line: &[u8], starts_line: bool, ends_line: bool) {
         log::debug!(
             "keyword seen: {}",
             String::from_utf8_lossy(&line[..line.len().min(200)])
@@ -59,10 +67,8 @@ impl Heartbeat {
         let mut last = self.last_line.lock().unwrap_or_else(|e| e.into_inner());
         last.bytes.clear();
         last.bytes.extend_from_slice(&line[start..end]);
-        last.cut_before = start > 0;
-        // The scanner hands over at most MAX_KEPT_LINE bytes of a line it
-        // saw in pieces, so a line of exactly that length may go on.
-        last.cut_after = end < line.len() || line.len() == MAX_KEPT_LINE;
+        last.cut_before = start > 0 || !starts_line;
+        last.cut_after = end < line.len() || !ends_line;
         let first = self.last_seen.swap(nanos, Ordering::AcqRel) == 0;
         drop(last);
         if first {
@@ -160,6 +166,13 @@ mod tests {
         heartbeat.record_match(&tail_match);
         let kept = heartbeat.last_excerpt();
         assert!(kept.bytes.ends_with(b"Prepared block"));
+        assert!(kept.cut_before && !kept.cut_after);
+
+        heartbeat.record_match_part(b"Prepared block, and more to come", true, false);
+        let kept = heartbeat.last_excerpt();
+        assert!(!kept.cut_before && kept.cut_after);
+        heartbeat.record_match_part(b"the end of a Prepared block line", false, true);
+        let kept = heartbeat.last_excerpt();
         assert!(kept.cut_before && !kept.cut_after);
     }
 }

@@ -319,9 +319,17 @@ impl Scanner {
         let continued = &chunk[..first_newline.unwrap_or(chunk.len())];
 
         if !self.line_matched {
-            if finder.find(continued).is_some() || self.seam_matches(finder, continued) {
+            let found = finder
+                .find(continued)
+                .map(|at| (at, false))
+                .or_else(|| self.seam_matches(finder, continued).then_some((0, true)));
+            if let Some((at, in_seam)) = found {
                 self.line_matched = true;
-                self.record_open_line(continued, ends, heartbeat);
+                if self.line_head.len() + at + self.keyword_len <= MAX_KEPT_LINE {
+                    self.record_open_line(continued, ends, heartbeat);
+                } else {
+                    self.record_far_match(continued, in_seam, ends, heartbeat);
+                }
             }
         } else if self.line_recorded_partly
             && (ends || self.line_head.len() + continued.len() >= MAX_KEPT_LINE)
@@ -358,7 +366,7 @@ impl Scanner {
                 }
                 None => {
                     // The line stays open past this chunk.
-                    heartbeat.record_match(&chunk[start..]);
+                    heartbeat.record_match_part(&chunk[start..], true, false);
                     self.line_matched = true;
                     self.line_recorded_partly = chunk.len() - start < MAX_KEPT_LINE;
                     pos = chunk.len();
@@ -395,6 +403,26 @@ impl Scanner {
         self.seam.extend_from_slice(&self.tail);
         self.seam.extend_from_slice(&continued[..take]);
         finder.find(&self.seam).is_some()
+    }
+
+    /// Records a match too far into the open line for its kept head: the
+    /// part of `continued` around it (with the bytes before `continued`
+    /// when the keyword began there).
+    fn record_far_match(
+        &mut self,
+        continued: &[u8],
+        in_seam: bool,
+        ends: bool,
+        heartbeat: &Heartbeat,
+    ) {
+        if in_seam {
+            let tail_part = continued.len().min(MAX_KEPT_LINE);
+            let part = [&self.tail[..], &continued[..tail_part]].concat();
+            heartbeat.record_match_part(&part, false, ends && tail_part == continued.len());
+        } else {
+            heartbeat.record_match_part(continued, false, ends);
+        }
+        self.line_recorded_partly = false;
     }
 
     /// Records the open line: what is kept of it so far plus `continued`
@@ -855,7 +883,10 @@ mod tests {
         scanner.feed(b"Prepared ", &hb);
         scanner.feed(b"block and more\n", &hb);
         assert!(hb.last_seen().is_some());
-        assert_eq!(hb.last_line(), vec![b'x'; MAX_KEPT_LINE]);
+        // Far past the kept head: the part around the keyword is kept.
+        let kept = hb.last_excerpt();
+        assert_eq!(kept.bytes, b"xxxxPrepared block and more");
+        assert!(kept.cut_before && !kept.cut_after);
         assert!(scanner.retained_capacity() <= MAX_KEPT_LINE + 3 * 14 + 64);
     }
 
