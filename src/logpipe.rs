@@ -891,6 +891,28 @@ mod tests {
     }
 
     #[test]
+    fn a_keyword_far_into_a_long_line_is_kept_with_its_surroundings() {
+        let mut line = vec![b'x'; 30_000];
+        line.extend_from_slice(b" Prepared block #1 ");
+        line.extend_from_slice(&[b'y'; 30_000]);
+        line.push(b'\n');
+        for read_size in [4096, 30_000, 65_536] {
+            let hb = Heartbeat::new("Prepared block");
+            let mut scanner = Scanner::new(b"Prepared block");
+            for chunk in line.chunks(read_size) {
+                scanner.feed(chunk, &hb);
+            }
+            let kept = hb.last_excerpt();
+            assert!(
+                memchr::memmem::find(&kept.bytes, b" Prepared block #1 ").is_some(),
+                "reads of {read_size}"
+            );
+            assert!(kept.cut_before && kept.cut_after, "reads of {read_size}");
+            assert!(kept.bytes.len() <= MAX_KEPT_LINE);
+        }
+    }
+
+    #[test]
     fn every_matching_line_counts_once_and_the_last_is_kept() {
         let hb = Heartbeat::new("hit");
         let mut scanner = Scanner::new(b"hit");

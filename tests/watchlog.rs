@@ -394,10 +394,27 @@ mod binary {
     /// Starts kubevali as replica 1 with `node_script` as the node
     /// (`sh <script>`), pinging `server` every second with lastThreshold 2s.
     pub fn start(name: &str, node_script: &str, server: &Recorder) -> Run {
+        start_naming(name, node_script, server, &default_check(), &[])
+    }
+
+    /// The healthcheckIDs line every run uses unless told otherwise.
+    fn default_check() -> String {
+        format!("healthcheckIDs: [{FIRST_ID}, {SECOND_ID}]")
+    }
+
+    /// Like [`start`], naming the check with `check` (YAML lines under
+    /// `watchlog:`, indented by two) and with `env` set.
+    pub fn start_naming(
+        name: &str,
+        node_script: &str,
+        server: &Recorder,
+        check: &str,
+        env: &[(&str, &str)],
+    ) -> Run {
         let dir = temp_dir(name);
         let script = dir.join("node.sh");
         std::fs::write(&script, node_script).expect("write node script");
-        start_command(dir, &format!("[sh, {script:?}]"), server)
+        start_full(dir, &format!("[sh, {script:?}]"), server, check, env)
     }
 
     fn temp_dir(name: &str) -> PathBuf {
@@ -409,13 +426,23 @@ mod binary {
 
     /// Like [`start`] with `command` (YAML) as nodeTemplate.command.
     fn start_command(dir: PathBuf, command: &str, server: &Recorder) -> Run {
+        start_full(dir, command, server, &default_check(), &[])
+    }
+
+    fn start_full(
+        dir: PathBuf,
+        command: &str,
+        server: &Recorder,
+        check: &str,
+        env: &[(&str, &str)],
+    ) -> Run {
         let config = dir.join("kubevali.yaml");
         std::fs::write(
             &config,
             format!(
                 "nodeTemplate:\n  index: '1'\n  command: {command}\n\
                  watchlog:\n  enabled: true\n  keyword: Prepared block\n  lastThreshold: 2s\n  \
-                 healthcheckIDs: [{FIRST_ID}, {SECOND_ID}]\n  pingBaseURL: {}\n  \
+                 {check}\n  pingBaseURL: {}\n  \
                  pingInterval: 1s\n  pingTimeout: 2s\n",
                 server.url()
             ),
@@ -433,6 +460,7 @@ mod binary {
             .env_remove("HTTPS_PROXY")
             .env_remove("all_proxy")
             .env_remove("ALL_PROXY")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -848,4 +876,285 @@ fn an_update_moves_the_pings_to_the_new_check() {
     let requests = new.wait_for(1, PATIENCE);
     assert_eq!(paths(&requests[..1]), ["/ping/l1b2-new"]);
     pinger.stop();
+}
+
+// ---------------------------------------------------------------------------
+// Auto-provisioning, templates and load-time checks, through the binary.
+
+mod provisioning {
+    use std::process::Command;
+    use std::thread;
+    use std::time::Duration;
+
+    use super::binary::{self, SECOND_ID};
+    use super::http::{Recorder, Reply};
+    use super::{PATIENCE, paths};
+
+    const PING_KEY: &str = "Fq0Od6-F4MMNuCEnzTU01w";
+
+    #[test]
+    fn a_check_named_by_ping_key_and_pod_name_creates_itself_and_gets_the_exit_status() {
+        let server = Recorder::scripted(&[Reply::Status(201)], Reply::Status(200));
+        let mut run = binary::start_naming(
+            "provisioned",
+            "echo 'Prepared block #1'\nsleep 1.5\nexit 3\n",
+            &server,
+            "pingKey: '{{ env \"HC_PING_KEY\" }}'",
+            &[("HC_PING_KEY", PING_KEY)],
+        );
+        let _lines = run.stdout_lines();
+        let status = run.wait();
+        assert_eq!(status.code(), Some(3), "{}", run.log());
+        let requests = server.requests();
+        let all = paths(&requests);
+        // The slug defaults to the pod name, HOSTNAME=validator-sts-1.
+        assert_eq!(
+            all.first().copied(),
+            Some(format!("/{PING_KEY}/validator-sts-1?create=1").as_str()),
+            "{all:?}"
+        );
+        let last = requests.last().expect("a final ping");
+        assert_eq!(last.path, format!("/{PING_KEY}/validator-sts-1/3?create=1"));
+        assert_eq!(
+            last.body_text(),
+            "node exited with status 3\n\nPrepared block #1"
+        );
+        let log = run.log();
+        assert!(log.contains("created check Fq0O…/validator-sts-1"), "{log}");
+        assert!(!log.contains(PING_KEY), "the ping key was logged:\n{log}");
+    }
+
+    #[test]
+    fn a_templated_slug_is_used_and_a_404_points_at_the_ping_key() {
+        let server = Recorder::scripted(&[], Reply::Status(404));
+        let mut run = binary::start_naming(
+            "provisioned-404",
+            "echo 'Prepared block'\nexec sleep 60\n",
+            &server,
+            "pingKey: '{{ env \"HC_PING_KEY\" }}'\n  slug: 'validator-{{ .Index }}'",
+            &[("HC_PING_KEY", PING_KEY)],
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(3, PATIENCE);
+        assert!(requests.len() >= 3, "{:?}", paths(&requests));
+        // /fail too once lastThreshold (2s) passes.
+        assert!(
+            requests.iter().all(|r| {
+                r.path == format!("/{PING_KEY}/validator-1?create=1")
+                    || r.path == format!("/{PING_KEY}/validator-1/fail?create=1")
+            }),
+            "{:?}",
+            paths(&requests)
+        );
+        run.terminate();
+        run.wait();
+        let log = run.log();
+        let warnings: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("WARN") && l.contains("HTTP 404"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{log}");
+        assert!(warnings[0].contains("watchlog.pingKey"), "{}", warnings[0]);
+        assert!(warnings[0].contains("Fq0O…/validator-1"), "{}", warnings[0]);
+        assert!(!log.contains(PING_KEY), "the ping key was logged:\n{log}");
+    }
+
+    #[test]
+    fn check_ids_can_come_from_the_environment() {
+        let server = Recorder::start();
+        let mut run = binary::start_naming(
+            "ids-from-env",
+            "echo 'Prepared block'\nexec sleep 60\n",
+            &server,
+            "healthcheckIDs: ['{{ env \"ID_0\" }}', '{{ env \"ID_1\" }}']",
+            &[("ID_0", "unused"), ("ID_1", SECOND_ID)],
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(1, PATIENCE);
+        assert_eq!(
+            paths(&requests[..1]),
+            [format!("/{SECOND_ID}")],
+            "{}",
+            run.log()
+        );
+        run.terminate();
+        run.wait();
+    }
+
+    /// Runs `kubevali --dry-run` on a config whose watchlog section ends
+    /// with `lines`; gives the exit code and stderr.
+    fn dry_run(lines: &str, env: &[(&str, &str)]) -> (Option<i32>, String) {
+        let dir = std::env::temp_dir().join(format!(
+            "kubevali-watchlog-{}-dry-{}",
+            std::process::id(),
+            lines.len() ^ (lines.bytes().map(usize::from).sum::<usize>() << 8)
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let config = dir.join("kubevali.yaml");
+        std::fs::write(
+            &config,
+            format!(
+                "nodeTemplate:\n  index: '1'\n  command: [x]\nwatchlog:\n  enabled: true\n  \
+                 keyword: k\n  lastThreshold: 1h\n{lines}\n"
+            ),
+        )
+        .expect("write config");
+        let output = Command::new(env!("CARGO_BIN_EXE_kubevali"))
+            .arg("--dry-run")
+            .arg("--config")
+            .arg(&config)
+            .env("HOSTNAME", "validator-sts-1")
+            .env_remove("KUBEVALI_LOG")
+            .env_remove("KUBEVALI_CONFIG")
+            .envs(env.iter().copied())
+            .output()
+            .expect("run kubevali");
+        let _ = std::fs::remove_dir_all(&dir);
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    #[test]
+    fn ids_keys_slugs_and_base_urls_are_checked_at_load() {
+        let cases: &[(&str, &[(&str, &str)], &str)] = &[
+            (
+                "  healthcheckIDs: [a, 'x#frag']",
+                &[],
+                "kubevali.yaml:8:23: watchlog.healthcheckIDs[1]: has '#' at character 2",
+            ),
+            (
+                "  healthcheckIDs: [a, 'x?y=1']",
+                &[],
+                "watchlog.healthcheckIDs[1]: has '?' at character 2",
+            ),
+            (
+                "  healthcheckIDs: [a, '']",
+                &[],
+                "watchlog.healthcheckIDs[1]: is empty",
+            ),
+            (
+                "  healthcheckIDs: [a, '/']",
+                &[],
+                "watchlog.healthcheckIDs[1]: has an empty part before or after '/'",
+            ),
+            (
+                "  healthcheckIDs: [a, 'b c']",
+                &[],
+                "watchlog.healthcheckIDs[1]: has a space at character 2",
+            ),
+            (
+                "  healthcheckIDs: [a, \"bc\\r\\n\"]",
+                &[],
+                "watchlog.healthcheckIDs[1]: has a carriage return (\\r) at character 3 (a trailing line break",
+            ),
+            (
+                "  healthcheckIDs: [a, '{{ env \"ID\" }}']",
+                &[("ID", "s3cret-value\r\n")],
+                "watchlog.healthcheckIDs[1]: rendered a value that has a carriage return",
+            ),
+            (
+                "  healthcheckIDs: [a, b]\n  pingBaseURL: 'http://[::1'",
+                &[],
+                "kubevali.yaml:9:16: watchlog.pingBaseURL: \"http://[::1\" has an IPv6 host whose '[' is not closed",
+            ),
+            (
+                "  healthcheckIDs: [a, b]\n  pingBaseURL: 'https://hc.example.com/ping?x=1'",
+                &[],
+                "watchlog.pingBaseURL: \"https://hc.example.com/ping?x=1\" has a query",
+            ),
+            (
+                "  healthcheckIDs: [a, b]\n  pingBaseURL: 'https://hc.example.com/#x'",
+                &[],
+                "has a fragment",
+            ),
+            (
+                "  healthcheckIDs: [a, b]\n  pingKey: key",
+                &[],
+                "watchlog.pingKey: and healthcheckIDs are two ways to name the check: set only one",
+            ),
+            (
+                "  healthcheckIDs: [a, b]\n  slug: s",
+                &[],
+                "watchlog.slug: names an auto-provisioned check, so it needs watchlog.pingKey",
+            ),
+            (
+                "  pingKey: '{{ env \"HC_PING_KEY\" }}'",
+                &[("HC_PING_KEY", "")],
+                "watchlog.pingKey: rendered a value that is empty",
+            ),
+            (
+                "  pingKey: key\n  slug: Validator-1",
+                &[],
+                "watchlog.slug: has a capital letter at character 1",
+            ),
+            (
+                "  pingKey: key",
+                &[("HOSTNAME", "sts.x-1")],
+                "watchlog.slug: is not set, and the pod name (HOSTNAME=\"sts.x-1\") that stands in for it has '.'",
+            ),
+        ];
+        for (lines, env, expected) in cases {
+            let (code, stderr) = dry_run(lines, env);
+            assert_eq!(code, Some(2), "{lines}: {stderr}");
+            assert!(stderr.contains(expected), "{lines}:\n{stderr}");
+            assert!(!stderr.contains("s3cret"), "a secret was printed: {stderr}");
+        }
+        // And what passes.
+        for (lines, env) in [
+            ("  healthcheckIDs: [a, 'key/slug-1']", &[][..]),
+            ("  pingKey: '{{ env \"K\" }}'", &[("K", PING_KEY)][..]),
+            ("  pingKey: key\n  slug: 'validator-{{ .Index }}'", &[][..]),
+        ] {
+            let (code, stderr) = dry_run(lines, env);
+            assert_eq!(code, Some(0), "{lines}: {stderr}");
+        }
+    }
+
+    #[test]
+    fn a_keyword_far_into_a_long_line_is_in_the_body_with_the_cuts_marked() {
+        let server = Recorder::start();
+        let mut run = binary::start(
+            "far-keyword",
+            "head -c 30000 /dev/zero | tr '\\0' x\nprintf ' Prepared block #1 '\n\
+             head -c 30000 /dev/zero | tr '\\0' y\necho\nexec sleep 60\n",
+            &server,
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(1, PATIENCE);
+        let body = requests
+            .first()
+            .unwrap_or_else(|| panic!("no ping: {}", run.log()))
+            .body_text();
+        // How much around the keyword is kept depends on how the pipe's
+        // reads fell; the keyword and the marks on both sides do not.
+        assert!(body.len() <= 10_000, "{}", body.len());
+        let (headline, excerpt) = body.split_once("\n\n").expect("a blank line");
+        assert!(headline.starts_with("keyword \"Prepared block\" last seen"));
+        assert!(excerpt.contains(" Prepared block #1 "), "{excerpt}");
+        assert!(
+            excerpt.starts_with("[…]") && excerpt.ends_with("[…]"),
+            "{excerpt}"
+        );
+        run.terminate();
+        run.wait();
+
+        // A line that fits is passed whole: 9,800 bytes and the keyword last.
+        let server = Recorder::start();
+        let mut run = binary::start(
+            "fitting-line",
+            "head -c 9800 /dev/zero | tr '\\0' x\nprintf ' Prepared block\\n'\nexec sleep 60\n",
+            &server,
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(1, PATIENCE);
+        let body = requests.first().expect("a ping").body_text();
+        let excerpt = body.split_once("\n\n").expect("a blank line").1;
+        assert_eq!(excerpt, format!("{} Prepared block", "x".repeat(9800)));
+        run.terminate();
+        run.wait();
+        // Nothing more after the stop.
+        thread::sleep(Duration::from_millis(100));
+    }
 }

@@ -437,6 +437,12 @@ fn post(target: &Target, url: &str, body: &str, timeout: Duration) -> (Verdict, 
                 reply.status,
                 reply.text
             );
+            if reply.status == 201 {
+                log::info!(
+                    "watchlog: Healthchecks created check {} on its first ping",
+                    target.shown_id()
+                );
+            }
             (ping::classify_status(reply.status), Some(reply))
         }
         Err(e) => {
