@@ -1018,7 +1018,9 @@ mod provisioning {
 
     #[test]
     fn ids_keys_slugs_and_base_urls_are_checked_at_load() {
-        let cases: &[(&str, &[(&str, &str)], &str)] = &[
+        // (watchlog lines, environment, expected in the error)
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case] = &[
             (
                 "  healthcheckIDs: [a, 'x#frag']",
                 &[],
