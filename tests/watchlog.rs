@@ -1160,3 +1160,253 @@ mod provisioning {
         thread::sleep(Duration::from_millis(100));
     }
 }
+
+// ---------------------------------------------------------------------------
+// Warnings that point at the cause, and the counts for metrics.
+
+/// A loopback server that answers request number n (from 0) with the raw
+/// bytes `answer(n)` and closes the connection: for answers the recorder
+/// does not script (redirects, oversized headers).
+struct Responder {
+    port: u16,
+    paths: Arc<Mutex<Vec<String>>>,
+}
+
+impl Responder {
+    fn start(answer: impl Fn(usize) -> Vec<u8> + Send + 'static) -> Responder {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let port = listener.local_addr().expect("address").port();
+        let paths = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&paths);
+        thread::spawn(move || {
+            for (n, stream) in listener.incoming().enumerate() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut head = String::new();
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':') {
+                        if name.eq_ignore_ascii_case("content-length") {
+                            length = value.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                    head.push_str(&line);
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let path = head.split_whitespace().nth(1).unwrap_or_default();
+                seen.lock().unwrap().push(path.to_owned());
+                let _ = stream.write_all(&answer(n));
+            }
+        });
+        Responder { port, paths }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn wait_for(&self, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let paths = self.paths.lock().unwrap().clone();
+            if paths.len() >= count || Instant::now() > deadline {
+                return paths;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Waits until exactly one warning names `shown`, and gives it.
+fn the_warning_about(shown: &str) -> String {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let warnings = logged(log::Level::Warn, shown);
+        if !warnings.is_empty() || Instant::now() > deadline {
+            assert_eq!(warnings.len(), 1, "{warnings:?}");
+            return warnings[0].clone();
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn one_tick(base_url: &str) -> config::Watchlog {
+    let mut settings = settings(base_url);
+    settings.ping_interval = Duration::from_secs(3600);
+    settings
+}
+
+#[test]
+fn server_errors_say_the_server_failed_after_the_retries() {
+    capture_logs();
+    let server = Recorder::scripted(&[], Reply::Status(503));
+    let beat = heartbeat();
+    let pinger = Pinger::start(
+        &one_tick(&server.url()),
+        Check::Id("m1b2-five-hundred".to_owned()),
+        Arc::clone(&beat),
+    );
+    beat.record_match(b"Prepared block");
+    assert_eq!(server.wait_for(3, PATIENCE).len(), 3);
+    let warning = the_warning_about("m1b2…");
+    assert!(
+        warning.contains("HTTP 503")
+            && warning.contains("after 3 attempts")
+            && warning.contains("server failed"),
+        "{warning}"
+    );
+    // Not the address: the server answered, so the address is right.
+    assert!(!warning.contains("pingBaseURL"), "{warning}");
+    pinger.stop();
+}
+
+#[test]
+fn a_server_that_does_not_answer_is_named_as_such() {
+    capture_logs();
+    let server = Recorder::scripted(&[], Reply::Hang);
+    let beat = heartbeat();
+    let mut settings = one_tick(&server.url());
+    settings.ping_timeout = Duration::from_secs(1);
+    let pinger = Pinger::start(
+        &settings,
+        Check::Id("n1b2-silent".to_owned()),
+        Arc::clone(&beat),
+    );
+    beat.record_match(b"Prepared block");
+    let warning = the_warning_about("n1b2…");
+    assert!(
+        warning.contains("timed out") && warning.contains("did not answer within pingTimeout (1s)"),
+        "{warning}"
+    );
+    pinger.stop();
+}
+
+#[test]
+fn refusals_get_a_hint_of_their_own() {
+    capture_logs();
+    let plain = |status: &str| {
+        format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    };
+    // (ID, answer, what the warning must say)
+    let moved_id = "o3b2c3d4-0000-4000-8000-00000000000f";
+    let cases = [
+        (
+            "o1b2-unauthorized",
+            plain("401 Unauthorized"),
+            "credentials".to_owned(),
+        ),
+        (
+            "o2b2-forbidden",
+            plain("403 Forbidden"),
+            "refused the ping".to_owned(),
+        ),
+        (
+            moved_id,
+            format!(
+                "HTTP/1.1 301 Moved Permanently\r\n\
+                 Location: https://hc.example.com/healthchecks/ping/{moved_id}\r\n\
+                 Content-Length: 0\r\nConnection: close\r\n\r\n"
+            ),
+            // The whole Location, path and all, with the ID masked.
+            "redirects to \"https://hc.example.com/healthchecks/ping/o3b2…\"".to_owned(),
+        ),
+    ];
+    for (id, answer, hint) in cases {
+        let server = Responder::start(move |_| answer.clone().into_bytes());
+        let beat = heartbeat();
+        let pinger = Pinger::start(
+            &one_tick(&server.url()),
+            Check::Id(id.to_owned()),
+            Arc::clone(&beat),
+        );
+        beat.record_match(b"Prepared block");
+        let warning = the_warning_about(&format!("{}…", &id[..4]));
+        assert!(warning.contains(&hint), "{warning}");
+        assert!(!warning.contains(id), "the ID was logged: {warning}");
+        // Not retried: the answer would be the same.
+        thread::sleep(Duration::from_millis(1500));
+        assert_eq!(server.wait_for(1).len(), 1);
+        pinger.stop();
+    }
+}
+
+#[test]
+fn a_warning_that_differs_only_in_a_number_is_given_once() {
+    capture_logs();
+    // A response head over ureq's 64 KiB limit, a little larger each time,
+    // so the error's text changes only in its numbers.
+    let server = Responder::start(|n| {
+        let filler = "x".repeat(70_000 + 1000 * n);
+        format!("HTTP/1.1 200 OK\r\nX-Filler: {filler}\r\nContent-Length: 2\r\n\r\nOK").into_bytes()
+    });
+    let beat = heartbeat();
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        Check::Id("p1b2-big-head".to_owned()),
+        Arc::clone(&beat),
+    );
+    beat.record_match(b"Prepared block");
+    // Two ticks of three attempts each.
+    assert!(server.wait_for(6).len() >= 6);
+    let warnings = logged(log::Level::Warn, "p1b2…");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("too big"), "{}", warnings[0]);
+    pinger.stop();
+}
+
+#[test]
+fn ping_outcomes_are_counted() {
+    let server = Recorder::start();
+    let beat = heartbeat();
+    let before = std::time::SystemTime::now();
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        Check::Id("q1b2-counted".to_owned()),
+        Arc::clone(&beat),
+    );
+    let stats = pinger.stats();
+    assert_eq!(
+        (stats.successes(), stats.fails(), stats.errors()),
+        (0, 0, 0)
+    );
+    assert_eq!(stats.last_success(), None);
+    beat.record_match(b"Prepared block");
+    server.wait_for(2, PATIENCE);
+    pinger.node_exited("node exited with status 3", Some(3));
+    let delivered = server.requests().len() as u64;
+    assert_eq!(stats.fails() + stats.successes(), delivered);
+    assert!(stats.successes() >= 1);
+    assert_eq!(stats.errors(), 0);
+    let last = stats.last_success().expect("a success time");
+    assert!(last >= before && last <= std::time::SystemTime::now());
+
+    // Refused pings are errors.
+    let server = Recorder::scripted(&[], Reply::Status(404));
+    let beat = heartbeat();
+    let pinger = Pinger::start(
+        &one_tick(&server.url()),
+        Check::Id("r1b2-refused".to_owned()),
+        Arc::clone(&beat),
+    );
+    let stats = pinger.stats();
+    beat.record_match(b"Prepared block");
+    server.wait_for(1, PATIENCE);
+    let deadline = Instant::now() + PATIENCE;
+    while stats.errors() == 0 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        (stats.successes(), stats.fails(), stats.errors()),
+        (0, 0, 1)
+    );
+    pinger.stop();
+}
