@@ -22,7 +22,7 @@ use crate::heartbeat::Heartbeat;
 
 use self::ping::{Client, Problem, Reply, Verdict};
 pub use self::stats::PingStats;
-pub use self::url::{Check, Signal};
+pub use self::url::{Check, PingKind};
 
 /// How often the ticker, still waiting for the first match, checks whether
 /// it has been stopped.
@@ -254,7 +254,7 @@ impl Pinger {
     /// by a signal, never started: `None`). Blocks for at most about
     /// `pingTimeout`.
     pub fn node_exited(&self, exit: &str, exit_status: Option<i32>) {
-        let signal = Signal::for_exit(exit_status);
+        let kind = PingKind::for_exit(exit_status);
         let deadline;
         let target = {
             let mut state = self.shared.lock();
@@ -276,13 +276,13 @@ impl Pinger {
             state.target.clone()
         };
         let shown = target.shown_id();
-        let what = signal.describe();
+        let what = kind.describe();
         let body = body::compose(
             exit,
             &self.heartbeat.last_excerpt(),
             self.heartbeat.keyword(),
         );
-        let url = url::ping_url(&target.base_url, &target.check, signal);
+        let url = url::ping_url(&target.base_url, &target.check, kind);
         let mut attempt = 0;
         loop {
             let now = Instant::now();
@@ -300,7 +300,7 @@ impl Pinger {
                     log::info!(
                         "watchlog: check {shown}: reported the node's exit with a {what} ping"
                     );
-                    self.stats.record_delivered(signal);
+                    self.stats.record_delivered(kind);
                     return;
                 }
                 (Verdict::Retry(problem), _)
@@ -380,14 +380,14 @@ fn tick(shared: &Shared, heartbeat: &Heartbeat, stats: &PingStats) {
         }
         let headline = body::status_line(heartbeat.keyword(), age, target.threshold);
         let body = body::compose(&headline, &heartbeat.last_excerpt(), heartbeat.keyword());
-        let signal = if healthy {
-            Signal::Success
+        let kind = if healthy {
+            PingKind::Success
         } else {
-            Signal::Fail
+            PingKind::Fail
         };
-        let delivery = deliver(shared, &target, signal, &body);
+        let delivery = deliver(shared, &target, kind, &body);
         match delivery {
-            Delivery::Delivered => stats.record_delivered(signal),
+            Delivery::Delivered => stats.record_delivered(kind),
             Delivery::Failed { .. } => stats.record_error(),
             Delivery::Abandoned => {}
         }
@@ -401,8 +401,8 @@ fn whole_secs(d: Duration) -> Duration {
 }
 
 /// Sends one ping, retrying what may recover.
-fn deliver(shared: &Shared, target: &Target, signal: Signal, body: &str) -> Delivery {
-    let url = url::ping_url(&target.base_url, &target.check, signal);
+fn deliver(shared: &Shared, target: &Target, kind: PingKind, body: &str) -> Delivery {
+    let url = url::ping_url(&target.base_url, &target.check, kind);
     for attempt in 1..=ping::ATTEMPTS {
         if !shared.begin_attempt() {
             return Delivery::Abandoned;

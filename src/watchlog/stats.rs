@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::url::Signal;
+use super::url::PingKind;
 
 /// Ping outcomes since the stats were made. A ping is counted once, after
 /// its retries: as a success or a fail when the server took it, as an
@@ -44,8 +44,8 @@ impl PingStats {
         }
     }
 
-    pub(crate) fn record_delivered(&self, signal: Signal) {
-        if signal.is_failure() {
+    pub(crate) fn record_delivered(&self, kind: PingKind) {
+        if kind.is_failure() {
             self.fails.fetch_add(1, Ordering::Relaxed);
         } else {
             self.successes.fetch_add(1, Ordering::Relaxed);
@@ -70,8 +70,8 @@ mod tests {
     fn outcomes_are_counted_by_kind() {
         let stats = PingStats::default();
         assert_eq!(stats.last_success(), None);
-        stats.record_delivered(Signal::Fail);
-        stats.record_delivered(Signal::ExitStatus(3));
+        stats.record_delivered(PingKind::Fail);
+        stats.record_delivered(PingKind::ExitStatus(3));
         stats.record_error();
         assert_eq!(
             (stats.successes(), stats.fails(), stats.errors()),
@@ -79,7 +79,7 @@ mod tests {
         );
         assert_eq!(stats.last_success(), None);
         let before = SystemTime::now() - Duration::from_millis(1);
-        stats.record_delivered(Signal::Success);
+        stats.record_delivered(PingKind::Success);
         assert_eq!(stats.successes(), 1);
         let at = stats.last_success().expect("a success time");
         assert!(at >= before && at <= SystemTime::now(), "{at:?}");

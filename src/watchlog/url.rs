@@ -29,7 +29,7 @@ pub enum Check {
 
 /// What a ping tells Healthchecks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Signal {
+pub enum PingKind {
     /// The node is healthy.
     Success,
     /// `/fail`: unhealthy, or gone without an exit status worth recording.
@@ -39,29 +39,29 @@ pub enum Signal {
     ExitStatus(u8),
 }
 
-impl Signal {
+impl PingKind {
     /// The final ping for a node that ended on its own: its exit status
     /// when it has one Healthchecks would count as a failure; status 0 (a
     /// validator has no business exiting) and a death by signal (`None`)
     /// send a plain `/fail`.
-    pub fn for_exit(exit_status: Option<i32>) -> Signal {
+    pub fn for_exit(exit_status: Option<i32>) -> PingKind {
         match exit_status.and_then(|status| u8::try_from(status).ok()) {
-            Some(status @ 1..=255) => Signal::ExitStatus(status),
-            _ => Signal::Fail,
+            Some(status @ 1..=255) => PingKind::ExitStatus(status),
+            _ => PingKind::Fail,
         }
     }
 
     /// How logs name the ping: `/fail`, `/3`, or `success`.
     pub fn describe(self) -> String {
         match self {
-            Signal::Success => "success".to_owned(),
-            Signal::Fail => "/fail".to_owned(),
-            Signal::ExitStatus(status) => format!("/{status}"),
+            PingKind::Success => "success".to_owned(),
+            PingKind::Fail => "/fail".to_owned(),
+            PingKind::ExitStatus(status) => format!("/{status}"),
         }
     }
 
     pub fn is_failure(self) -> bool {
-        self != Signal::Success
+        self != PingKind::Success
     }
 }
 
@@ -97,7 +97,7 @@ impl Check {
 /// `<base>/<id>[/fail|/<status>]` or
 /// `<base>/<ping-key>/<slug>[/fail|/<status>]?create=1`, each part
 /// percent-encoded, with one slash at each joint whatever the base ends with.
-pub fn ping_url(base: &str, check: &Check, signal: Signal) -> String {
+pub fn ping_url(base: &str, check: &Check, kind: PingKind) -> String {
     let mut url = base.trim_end_matches('/').to_owned();
     match check {
         Check::Id(id) => {
@@ -113,10 +113,10 @@ pub fn ping_url(base: &str, check: &Check, signal: Signal) -> String {
             push_encoded(&mut url, slug);
         }
     }
-    match signal {
-        Signal::Success => {}
-        Signal::Fail => url.push_str("/fail"),
-        Signal::ExitStatus(status) => {
+    match kind {
+        PingKind::Success => {}
+        PingKind::Fail => url.push_str("/fail"),
+        PingKind::ExitStatus(status) => {
             url.push('/');
             url.push_str(&status.to_string());
         }
@@ -455,36 +455,36 @@ mod tests {
     fn urls_are_built_from_their_parts() {
         let id = Check::Id(UUID.to_owned());
         assert_eq!(
-            ping_url("https://hc-ping.com", &id, Signal::Success),
+            ping_url("https://hc-ping.com", &id, PingKind::Success),
             format!("https://hc-ping.com/{UUID}")
         );
         assert_eq!(
-            ping_url("https://hc-ping.com/", &id, Signal::Fail),
+            ping_url("https://hc-ping.com/", &id, PingKind::Fail),
             format!("https://hc-ping.com/{UUID}/fail")
         );
         assert_eq!(
-            ping_url("http://[::1]:8000/ping//", &id, Signal::ExitStatus(3)),
+            ping_url("http://[::1]:8000/ping//", &id, PingKind::ExitStatus(3)),
             format!("http://[::1]:8000/ping/{UUID}/3")
         );
         assert_eq!(
             ping_url(
                 "http://hc:8000/ping",
                 &Check::Id("key/slug-1".to_owned()),
-                Signal::Fail
+                PingKind::Fail
             ),
             "http://hc:8000/ping/key/slug-1/fail"
         );
         let auto = provisioned();
         assert_eq!(
-            ping_url("https://hc-ping.com", &auto, Signal::Success),
+            ping_url("https://hc-ping.com", &auto, PingKind::Success),
             "https://hc-ping.com/fqOOd6-F4MMNuCEnzTU01w/validator-0?create=1"
         );
         assert_eq!(
-            ping_url("https://hc-ping.com", &auto, Signal::ExitStatus(255)),
+            ping_url("https://hc-ping.com", &auto, PingKind::ExitStatus(255)),
             "https://hc-ping.com/fqOOd6-F4MMNuCEnzTU01w/validator-0/255?create=1"
         );
         assert_eq!(
-            ping_url("https://hc-ping.com", &auto, Signal::Fail),
+            ping_url("https://hc-ping.com", &auto, PingKind::Fail),
             "https://hc-ping.com/fqOOd6-F4MMNuCEnzTU01w/validator-0/fail?create=1"
         );
     }
@@ -494,20 +494,20 @@ mod tests {
         // Validation keeps these out; the encoding is the second line of defence.
         let odd = Check::Id("x#frag?y=1 é".to_owned());
         assert_eq!(
-            ping_url("http://h", &odd, Signal::Fail),
+            ping_url("http://h", &odd, PingKind::Fail),
             "http://h/x%23frag%3Fy%3D1%20%C3%A9/fail"
         );
     }
 
     #[test]
     fn exit_statuses_that_healthchecks_counts_as_failures() {
-        assert_eq!(Signal::for_exit(Some(3)), Signal::ExitStatus(3));
-        assert_eq!(Signal::for_exit(Some(1)), Signal::ExitStatus(1));
-        assert_eq!(Signal::for_exit(Some(255)), Signal::ExitStatus(255));
-        assert_eq!(Signal::for_exit(Some(0)), Signal::Fail);
-        assert_eq!(Signal::for_exit(Some(256)), Signal::Fail);
-        assert_eq!(Signal::for_exit(Some(-1)), Signal::Fail);
-        assert_eq!(Signal::for_exit(None), Signal::Fail);
+        assert_eq!(PingKind::for_exit(Some(3)), PingKind::ExitStatus(3));
+        assert_eq!(PingKind::for_exit(Some(1)), PingKind::ExitStatus(1));
+        assert_eq!(PingKind::for_exit(Some(255)), PingKind::ExitStatus(255));
+        assert_eq!(PingKind::for_exit(Some(0)), PingKind::Fail);
+        assert_eq!(PingKind::for_exit(Some(256)), PingKind::Fail);
+        assert_eq!(PingKind::for_exit(Some(-1)), PingKind::Fail);
+        assert_eq!(PingKind::for_exit(None), PingKind::Fail);
     }
 
     #[test]
@@ -595,8 +595,8 @@ mod tests {
         for base in good {
             assert_eq!(validate_base_url(base), Ok(()), "{base:?}");
             for check in [Check::Id(UUID.to_owned()), provisioned()] {
-                for signal in [Signal::Success, Signal::Fail, Signal::ExitStatus(7)] {
-                    let url = ping_url(base, &check, signal);
+                for kind in [PingKind::Success, PingKind::Fail, PingKind::ExitStatus(7)] {
+                    let url = ping_url(base, &check, kind);
                     let uri: ureq::http::Uri = url.parse().unwrap_or_else(|e| {
                         panic!("{url:?} does not parse: {e}");
                     });
@@ -604,12 +604,12 @@ mod tests {
                     let query = uri.query();
                     assert_eq!(query, check.is_provisioned().then_some("create=1"));
                     let path = uri.path();
-                    match signal {
-                        Signal::Success => {
+                    match kind {
+                        PingKind::Success => {
                             assert!(path.ends_with("validator-0") || path.ends_with(UUID))
                         }
-                        Signal::Fail => assert!(path.ends_with("/fail"), "{path}"),
-                        Signal::ExitStatus(_) => assert!(path.ends_with("/7"), "{path}"),
+                        PingKind::Fail => assert!(path.ends_with("/fail"), "{path}"),
+                        PingKind::ExitStatus(_) => assert!(path.ends_with("/7"), "{path}"),
                     }
                 }
             }
