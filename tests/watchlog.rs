@@ -900,7 +900,8 @@ mod provisioning {
             "echo 'Prepared block #1'\nsleep 1.5\nexit 3\n",
             &server,
             "pingKey: '{{ env \"HC_PING_KEY\" }}'",
-            &[("HC_PING_KEY", PING_KEY)],
+            // Even debug logs mask the key.
+            &[("HC_PING_KEY", PING_KEY), ("KUBEVALI_LOG", "debug")],
         );
         let _lines = run.stdout_lines();
         let status = run.wait();
@@ -921,6 +922,11 @@ mod provisioning {
         );
         let log = run.log();
         assert!(log.contains("created check Fq0O…/validator-sts-1"), "{log}");
+        assert!(
+            log.contains("POST http://127.0.0.1:")
+                && log.contains("/Fq0O…/validator-sts-1/3?create=1"),
+            "{log}"
+        );
         assert!(!log.contains(PING_KEY), "the ping key was logged:\n{log}");
     }
 

@@ -428,14 +428,16 @@ fn deliver(shared: &Shared, target: &Target, kind: PingKind, body: &str) -> Deli
     Delivery::Abandoned // unreachable: the last attempt always returns
 }
 
-/// One attempt, judged. The full URL is logged at debug only.
+/// One attempt, judged.
 fn post(target: &Target, url: &str, body: &str, timeout: Duration) -> (Verdict, Option<Reply>) {
+    // Even at debug the ID or ping key is masked: debug logs get shared.
+    let shown_url = target.check.redact(url);
     match target.client.post(url, body, timeout) {
         Ok(reply) => {
             log::debug!(
-                "watchlog: POST {url}: HTTP {} {:?}",
+                "watchlog: POST {shown_url}: HTTP {} {:?}",
                 reply.status,
-                reply.text
+                target.check.redact(&reply.text)
             );
             if reply.status == 201 {
                 log::info!(
@@ -446,7 +448,10 @@ fn post(target: &Target, url: &str, body: &str, timeout: Duration) -> (Verdict, 
             (ping::classify_status(reply.status), Some(reply))
         }
         Err(e) => {
-            log::debug!("watchlog: POST {url}: {e}");
+            log::debug!(
+                "watchlog: POST {shown_url}: {}",
+                target.check.redact(&e.to_string())
+            );
             (ping::classify_error(&e), None)
         }
     }
