@@ -348,6 +348,45 @@ mod tests {
     }
 
     #[test]
+    fn checks_render_as_templates_and_default_to_the_pod_name() {
+        let watchlog = "nodeTemplate:\n  index: '1'\n  command: [x]\nwatchlog:\n  enabled: true\n  \
+                        keyword: k\n  lastThreshold: 1m\n";
+        let ids =
+            format!("{watchlog}  healthcheckIDs: [a, '{{{{ env \"ID\" }}}}-{{{{ .Index }}}}']\n");
+        assert_eq!(
+            render(&ids, &[("ID", "key/slug")]).unwrap().check,
+            Some(Check::Id("key/slug-1".to_owned()))
+        );
+        let error = render(&ids, &[("ID", "x#")]).unwrap_err().to_string();
+        assert!(
+            error.contains("watchlog.healthcheckIDs[1]: rendered a value that has '#'"),
+            "{error}"
+        );
+        let keyed = format!("{watchlog}  pingKey: '{{{{ env \"K\" }}}}'\n");
+        let env = [("K", "Fq0Od6"), ("HOSTNAME", "validator-sts-1")];
+        assert_eq!(
+            render(&keyed, &env).unwrap().check,
+            Some(Check::Provisioned {
+                ping_key: "Fq0Od6".to_owned(),
+                slug: "validator-sts-1".to_owned()
+            })
+        );
+        let error = render(&keyed, &[("K", "Fq0Od6")]).unwrap_err().to_string();
+        assert!(
+            error.contains("watchlog.slug: is not set, and HOSTNAME"),
+            "{error}"
+        );
+        let slugged = format!("{keyed}  slug: 'v-{{{{ .Index }}}}'\n");
+        assert_eq!(
+            render(&slugged, &env).unwrap().check,
+            Some(Check::Provisioned {
+                ping_key: "Fq0Od6".to_owned(),
+                slug: "v-1".to_owned()
+            })
+        );
+    }
+
+    #[test]
     fn index_must_be_an_integer() {
         let error = render("nodeTemplate:\n  index: ' x '\n  command: [x]\n", &[]).unwrap_err();
         assert_eq!(
