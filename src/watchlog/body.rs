@@ -1,5 +1,4 @@
-//! What a ping says: its body, and how the check ID appears in our own
-//! logs. Pure functions, no I/O.
+//! What a ping says: its body. Pure functions, no I/O.
 
 use std::time::Duration;
 
@@ -11,19 +10,8 @@ use crate::heartbeat::{KeptLine, keyword_window};
 /// only costs bandwidth.
 pub const MAX_BODY: usize = 10_000;
 
-/// How many leading characters of a check ID our logs show at info and
-/// above. The ID alone is enough to ping (and so to fake health), so it is
-/// treated as a credential.
-const SHOWN_ID_CHARS: usize = 4;
-
 /// Marks where an excerpt of the matching line was cut.
 pub const CUT: &str = "[…]";
-
-/// The check ID as logs at info and above may show it: `1f2e…`.
-pub fn mask_id(check_id: &str) -> String {
-    let shown: String = check_id.chars().take(SHOWN_ID_CHARS).collect();
-    format!("{shown}…")
-}
 
 /// `keyword "Prepared block" last seen 42s ago (threshold 1h)`.
 pub fn status_line(keyword: &[u8], age: Duration, threshold: Duration) -> String {
@@ -128,13 +116,6 @@ fn truncate_on_char_boundary(text: &mut String, max: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn masked_ids_show_four_characters() {
-        assert_eq!(mask_id("5b6f6a2e-1c8d-4a57-9f0e-3c2b1a0d9e8f"), "5b6f…");
-        assert_eq!(mask_id("ab"), "ab…");
-        assert_eq!(mask_id("ключ/slug"), "ключ…");
-    }
 
     #[test]
     fn status_line_reads_like_a_sentence() {

@@ -3,12 +3,11 @@
 //! as `x#frag` turn a `/fail` into a success ping, and a stray `?` move the
 //! action into the query; a part that passed these checks cannot.
 //!
-//! Pure: no I/O.
+//! Pure and self-contained (std only), so the config can call its checks
+//! without depending on the rest of watchlog.
 
 use std::fmt;
 use std::net::Ipv6Addr;
-
-use super::body::mask_id;
 
 /// Longest base URL accepted; real ones are a few dozen bytes.
 pub const MAX_BASE_URL: usize = 2048;
@@ -16,6 +15,16 @@ pub const MAX_BASE_URL: usize = 2048;
 /// Longest check ID, ping key or slug accepted. Healthchecks' own are far
 /// shorter (a UUID is 36, a ping key 22 characters).
 pub const MAX_PART: usize = 200;
+
+/// How many leading characters of a check ID or ping key logs show. Either
+/// alone is enough to ping (and so to fake health): a credential.
+const SHOWN_CHARS: usize = 4;
+
+/// A check ID or ping key as logs may show it: `1f2e…`.
+pub fn mask_id(secret: &str) -> String {
+    let shown: String = secret.chars().take(SHOWN_CHARS).collect();
+    format!("{shown}…")
+}
 
 /// Which Healthchecks check a replica pings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -452,6 +461,13 @@ mod tests {
             ping_key: "fqOOd6-F4MMNuCEnzTU01w".to_owned(),
             slug: "validator-0".to_owned(),
         }
+    }
+
+    #[test]
+    fn masked_ids_show_four_characters() {
+        assert_eq!(mask_id(UUID), "5b6f…");
+        assert_eq!(mask_id("ab"), "ab…");
+        assert_eq!(mask_id("ключ/slug"), "ключ…");
     }
 
     #[test]
