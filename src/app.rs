@@ -257,12 +257,12 @@ impl Launch {
             .watchlog
             .enabled
             .then(|| Arc::new(Heartbeat::new(config.watchlog.keyword.as_bytes())));
-        // plan.healthcheck_id is set exactly when watchlog is enabled.
+        // plan.check is set exactly when watchlog is enabled.
         let pinger = heartbeat
             .as_ref()
-            .zip(plan.healthcheck_id)
-            .map(|(heartbeat, check_id)| {
-                Pinger::start(&config.watchlog, check_id, Arc::clone(heartbeat))
+            .zip(plan.check)
+            .map(|(heartbeat, check)| {
+                Pinger::start(&config.watchlog, check, Arc::clone(heartbeat))
             });
         let spec = NodeSpec {
             // The rendered argv becomes bytes here until rendering
@@ -288,8 +288,8 @@ impl Launch {
     /// Takes watchlog settings from a reloaded config into the running
     /// node's pinger.
     fn update_watchlog(&self, config: &Config, plan: Plan) {
-        if let (Some(pinger), Some(check_id)) = (&self.pinger, plan.healthcheck_id) {
-            pinger.update(&config.watchlog, check_id);
+        if let (Some(pinger), Some(check)) = (&self.pinger, plan.check) {
+            pinger.update(&config.watchlog, check);
         }
     }
 
@@ -309,7 +309,8 @@ impl Launch {
             if exit.stopped_by_us {
                 pinger.stop();
             } else {
-                final_ping(supervisor, pinger, exit_headline(&exit));
+                let status = exit.signal.is_none().then_some(exit.code);
+                final_ping(supervisor, pinger, exit_headline(&exit), status);
             }
         }
         exit.code
@@ -322,6 +323,7 @@ impl Launch {
                 supervisor,
                 pinger,
                 format!("node could not be started: {e}"),
+                None,
             );
         }
         e.exit_code()
@@ -330,12 +332,17 @@ impl Launch {
 
 /// Sends the final `/fail` ping on a thread of its own and waits for it,
 /// but not past a stop request: a SIGTERM ends kubevali at once.
-fn final_ping(supervisor: &mut Supervisor, pinger: Pinger, headline: String) {
+fn final_ping(
+    supervisor: &mut Supervisor,
+    pinger: Pinger,
+    headline: String,
+    exit_status: Option<i32>,
+) {
     let done = supervisor.sender();
     let sender = std::thread::Builder::new()
         .name("final-ping".to_owned())
         .spawn(move || {
-            pinger.node_exited(&headline);
+            pinger.node_exited(&headline, exit_status);
             let _ = done.send(Input::Done);
         });
     if let Err(e) = sender {

@@ -5,14 +5,15 @@
 
 use crate::config::{ArgItem, ArgValue, Config, ConfigError, FieldPath, Source};
 use crate::template::{Context, NodeAddresses, Templates};
+use crate::watchlog::{Check, url};
 
 /// Everything rendered for one replica.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     pub index: i64,
     pub argv: Vec<String>,
-    /// `watchlog.healthcheckIDs[.Index]` when watchlog is on.
-    pub healthcheck_id: Option<String>,
+    /// The Healthchecks check this replica pings, when watchlog is on.
+    pub check: Option<Check>,
     /// The rendered `nodeService.nodePortTemplate` when the Service is on.
     pub node_port: Option<u16>,
 }
@@ -43,12 +44,12 @@ impl Renderer<'_> {
             None => self.render_index(&templates)?,
         };
         let argv = self.render_argv(&templates, index)?;
-        let healthcheck_id = self.healthcheck_id(index)?;
+        let check = self.check(&templates, index)?;
         let node_port = self.node_port(&templates, index)?;
         Ok(Plan {
             index,
             argv,
-            healthcheck_id,
+            check,
             node_port,
         })
     }
@@ -141,16 +142,44 @@ impl Renderer<'_> {
         Ok(argv)
     }
 
-    fn healthcheck_id(&self, index: i64) -> Result<Option<String>, ConfigError> {
+    /// `healthcheckIDs[.Index]`, or `pingKey` and `slug` (default: the pod
+    /// name), rendered and checked against what Healthchecks accepts.
+    fn check(&self, templates: &Templates, index: i64) -> Result<Option<Check>, ConfigError> {
         let watchlog = &self.config.watchlog;
         if !watchlog.enabled {
             return Ok(None);
         }
+        let at = FieldPath::parse("watchlog");
+        let rendered =
+            |path: &FieldPath, source: &str, validate: fn(&str) -> Result<(), url::PartError>| {
+                let value = self.render_one(templates, path, source, index)?;
+                // The message never quotes the value: it may be a secret.
+                validate(&value).map_err(|e| {
+                    self.source
+                        .invalid(path, format!("rendered a value that {e}"))
+                })?;
+                Ok::<_, ConfigError>(value)
+            };
+        if let Some(key) = &watchlog.ping_key {
+            let ping_key = rendered(&at.key("pingKey"), key, url::validate_ping_key)?;
+            let slug = match &watchlog.slug {
+                Some(slug) => rendered(&at.key("slug"), slug, url::validate_slug)?,
+                None => self.pod_name_as_slug(&at.key("slug"))?,
+            };
+            return Ok(Some(Check::Provisioned { ping_key, slug }));
+        }
         let ids = &watchlog.healthcheck_ids;
-        match usize::try_from(index).ok().and_then(|i| ids.get(i)) {
-            Some(id) => Ok(Some(id.clone())),
+        let ids_path = at.key("healthcheckIDs");
+        match usize::try_from(index)
+            .ok()
+            .and_then(|i| ids.get(i).map(|id| (i, id)))
+        {
+            Some((i, id)) => {
+                let id = rendered(&ids_path.index(i), id, url::validate_check_id)?;
+                Ok(Some(Check::Id(id)))
+            }
             None => Err(self.source.invalid(
-                &FieldPath::parse("watchlog.healthcheckIDs"),
+                &ids_path,
                 format!(
                     "lists {} check ID(s), but this replica has .Index {index} and needs \
                      healthcheckIDs[{index}]",
@@ -158,6 +187,24 @@ impl Renderer<'_> {
                 ),
             )),
         }
+    }
+
+    /// The slug when none is configured: the pod's name, `$HOSTNAME`.
+    fn pod_name_as_slug(&self, path: &FieldPath) -> Result<String, ConfigError> {
+        let pod_name = (self.env)("HOSTNAME").unwrap_or_default();
+        if pod_name.is_empty() {
+            return Err(self.source.invalid(
+                path,
+                "is not set, and HOSTNAME (the pod name, its default) is empty: set watchlog.slug",
+            ));
+        }
+        url::validate_slug(&pod_name).map_err(|e| {
+            self.source.invalid(
+                path,
+                format!("is not set, and the pod name (HOSTNAME={pod_name:?}) that stands in for it {e}: set watchlog.slug"),
+            )
+        })?;
+        Ok(pod_name)
     }
 
     fn node_port(&self, templates: &Templates, index: i64) -> Result<Option<u16>, ConfigError> {
@@ -304,8 +351,47 @@ mod tests {
         );
         let ok = yaml.replace("[a, b]", "[a, b, c]");
         assert_eq!(
-            render(&ok, &[]).unwrap().healthcheck_id.as_deref(),
-            Some("c")
+            render(&ok, &[]).unwrap().check,
+            Some(Check::Id("c".to_owned()))
+        );
+    }
+
+    #[test]
+    fn checks_render_as_templates_and_default_to_the_pod_name() {
+        let watchlog = "nodeTemplate:\n  index: '1'\n  command: [x]\nwatchlog:\n  enabled: true\n  \
+                        keyword: k\n  lastThreshold: 1m\n";
+        let ids =
+            format!("{watchlog}  healthcheckIDs: [a, '{{{{ env \"ID\" }}}}-{{{{ .Index }}}}']\n");
+        assert_eq!(
+            render(&ids, &[("ID", "key/slug")]).unwrap().check,
+            Some(Check::Id("key/slug-1".to_owned()))
+        );
+        let error = render(&ids, &[("ID", "x#")]).unwrap_err().to_string();
+        assert!(
+            error.contains("watchlog.healthcheckIDs[1]: rendered a value that has '#'"),
+            "{error}"
+        );
+        let keyed = format!("{watchlog}  pingKey: '{{{{ env \"K\" }}}}'\n");
+        let env = [("K", "Fq0Od6"), ("HOSTNAME", "validator-sts-1")];
+        assert_eq!(
+            render(&keyed, &env).unwrap().check,
+            Some(Check::Provisioned {
+                ping_key: "Fq0Od6".to_owned(),
+                slug: "validator-sts-1".to_owned()
+            })
+        );
+        let error = render(&keyed, &[("K", "Fq0Od6")]).unwrap_err().to_string();
+        assert!(
+            error.contains("watchlog.slug: is not set, and HOSTNAME"),
+            "{error}"
+        );
+        let slugged = format!("{keyed}  slug: 'v-{{{{ .Index }}}}'\n");
+        assert_eq!(
+            render(&slugged, &env).unwrap().check,
+            Some(Check::Provisioned {
+                ping_key: "Fq0Od6".to_owned(),
+                slug: "v-1".to_owned()
+            })
         );
     }
 

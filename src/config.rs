@@ -80,8 +80,16 @@ pub struct Watchlog {
     pub keyword: String,
     #[serde(default, deserialize_with = "de_opt_duration")]
     pub last_threshold: Option<Duration>,
+    /// Templates, one per replica: `healthcheckIDs[.Index]` is pinged.
     #[serde(default, rename = "healthcheckIDs")]
     pub healthcheck_ids: Vec<String>,
+    /// Template: a project's ping key, for auto-provisioned checks (instead
+    /// of healthcheckIDs).
+    #[serde(default)]
+    pub ping_key: Option<String>,
+    /// Template: the auto-provisioned check's slug; default: the pod name.
+    #[serde(default)]
+    pub slug: Option<String>,
     #[serde(default = "default_ping_base_url", rename = "pingBaseURL")]
     pub ping_base_url: String,
     #[serde(default = "default_ping_interval", deserialize_with = "de_duration")]
@@ -97,6 +105,8 @@ impl Default for Watchlog {
             keyword: String::new(),
             last_threshold: None,
             healthcheck_ids: Vec::new(),
+            ping_key: None,
+            slug: None,
             ping_base_url: default_ping_base_url(),
             ping_interval: default_ping_interval(),
             ping_timeout: default_ping_timeout(),
@@ -512,12 +522,7 @@ impl Source {
                     "must be set when watchlog is enabled (for example 60m)",
                 ));
             }
-            if watchlog.healthcheck_ids.is_empty() {
-                return Err(self.invalid(
-                    &at.key("healthcheckIDs"),
-                    "must list at least one check ID when watchlog is enabled",
-                ));
-            }
+            self.validate_checks(watchlog)?;
         }
         let at_least_a_second = [
             ("lastThreshold", watchlog.last_threshold),
@@ -535,17 +540,59 @@ impl Source {
             return Err(self.invalid(&at.key("pingTimeout"), "must be more than 0s"));
         }
         let base = &watchlog.ping_base_url;
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            return Err(self.invalid(
-                &at.key("pingBaseURL"),
-                format!("{base:?} must start with http:// or https://"),
-            ));
+        if let Err(e) = crate::watchlog::url::validate_base_url(base) {
+            return Err(self.invalid(&at.key("pingBaseURL"), format!("{base:?} {e}")));
         }
         if config.node_service.enabled && config.node_service.node_port_template.is_empty() {
             return Err(self.invalid(
                 &FieldPath::parse("nodeService.nodePortTemplate"),
                 "must be set when nodeService is enabled",
             ));
+        }
+        Ok(())
+    }
+
+    /// Watchlog pings either listed checks or auto-provisioned ones, never
+    /// both. Values without template actions are checked here, for every
+    /// replica at once; rendered ones when they are rendered.
+    fn validate_checks(&self, watchlog: &Watchlog) -> Result<(), ConfigError> {
+        use crate::watchlog::url;
+        let at = FieldPath::parse("watchlog");
+        match (&watchlog.ping_key, watchlog.healthcheck_ids.is_empty()) {
+            (None, true) => {
+                return Err(self.invalid(
+                    &at.key("healthcheckIDs"),
+                    "must list at least one check ID when watchlog is enabled (or set \
+                     watchlog.pingKey for checks that create themselves)",
+                ));
+            }
+            (Some(_), false) => {
+                return Err(self.invalid(
+                    &at.key("pingKey"),
+                    "and healthcheckIDs are two ways to name the check: set only one",
+                ));
+            }
+            _ => {}
+        }
+        if watchlog.slug.is_some() && watchlog.ping_key.is_none() {
+            return Err(self.invalid(
+                &at.key("slug"),
+                "names an auto-provisioned check, so it needs watchlog.pingKey",
+            ));
+        }
+        let literal = |text: &str| !text.contains("{{");
+        for (i, id) in watchlog.healthcheck_ids.iter().enumerate() {
+            if literal(id) {
+                url::validate_check_id(id)
+                    .map_err(|e| self.invalid(&at.key("healthcheckIDs").index(i), e.to_string()))?;
+            }
+        }
+        if let Some(key) = watchlog.ping_key.as_deref().filter(|k| literal(k)) {
+            url::validate_ping_key(key)
+                .map_err(|e| self.invalid(&at.key("pingKey"), e.to_string()))?;
+        }
+        if let Some(slug) = watchlog.slug.as_deref().filter(|s| literal(s)) {
+            url::validate_slug(slug).map_err(|e| self.invalid(&at.key("slug"), e.to_string()))?;
         }
         Ok(())
     }

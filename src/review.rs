@@ -26,7 +26,7 @@ use crate::cli::{OutputFormat, ReviewOptions};
 use crate::config::{Config, ConfigError, Source};
 use crate::kube::{self, KubeError};
 use crate::template::gofmt;
-use crate::watchlog::body::mask_id;
+
 use crate::{base64, quote};
 
 /// The exit codes of `app` (usage/config errors, other failures); repeated
@@ -226,7 +226,7 @@ pub fn to_json(replicas: &[Replica]) -> String {
                     .map(|word| json_word(word.as_ref()))
                     .collect(),
                 node_port: plan.node_port,
-                healthcheck: plan.healthcheck_id.as_deref().map(mask_id),
+                healthcheck: plan.check.as_ref().map(|check| check.shown()),
             },
             Err(error) => JsonReplica::Failed {
                 index: replica.index,

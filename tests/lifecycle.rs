@@ -256,7 +256,8 @@ fn sigterm_ends_the_wait_for_a_hanging_final_ping() {
     );
 }
 
-/// Without a SIGTERM, the final ping still goes out, within its own short
+/// Without a SIGTERM, the final ping (to `/3`: the node exited with 3)
+/// still goes out, within its own short
 /// deadline rather than pingTimeout (25 s here), and kubevali then ends.
 #[test]
 fn the_final_ping_is_sent_within_its_own_deadline() {
@@ -268,21 +269,26 @@ fn the_final_ping_is_sent_within_its_own_deadline() {
     });
     let ended = Instant::now();
     let requests = server.wait_until(Duration::from_secs(10), |requests| {
-        requests.iter().any(|r| r.path.ends_with("/fail"))
+        requests.iter().any(|r| r.path.ends_with("/3"))
     });
-    let fail = requests
+    let final_ping = requests
         .iter()
-        .find(|r| r.path.ends_with("/fail"))
-        .unwrap_or_else(|| panic!("no /fail ping: {requests:?}\n{}", collected(&stderr)));
+        .find(|r| r.path.ends_with("/3"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no exit-status ping (/3): {requests:?}\n{}",
+                collected(&stderr)
+            )
+        });
     assert!(
-        fail.body_text().contains("exited with status 3"),
+        final_ping.body_text().contains("exited with status 3"),
         "{}",
-        fail.body_text()
+        final_ping.body_text()
     );
     assert!(
-        fail.at.saturating_duration_since(ended) < Duration::from_secs(5),
+        final_ping.at.saturating_duration_since(ended) < Duration::from_secs(5),
         "the final ping came {:?} after the node ended",
-        fail.at.saturating_duration_since(ended)
+        final_ping.at.saturating_duration_since(ended)
     );
     assert_eq!(code(kubevali.wait()), 3, "{}", collected(&stderr));
     assert!(

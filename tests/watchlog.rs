@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use kubevali::config;
 use kubevali::heartbeat::Heartbeat;
-use kubevali::watchlog::Pinger;
+use kubevali::watchlog::{Check, Pinger};
 
 use http::{Recorder, Reply, Request};
 
@@ -27,6 +27,8 @@ fn settings(base_url: &str) -> config::Watchlog {
         keyword: KEYWORD.to_owned(),
         last_threshold: Some(Duration::from_secs(2)),
         healthcheck_ids: Vec::new(),
+        ping_key: None,
+        slug: None,
         ping_base_url: base_url.to_owned(),
         ping_interval: Duration::from_secs(1),
         ping_timeout: Duration::from_secs(2),
@@ -81,7 +83,11 @@ fn pings_start_at_the_first_match_and_go_to_the_check() {
     let server = Recorder::start();
     let beat = heartbeat();
     let id = "a1b2c3d4-0000-4000-8000-000000000001";
-    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), Arc::clone(&beat));
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        Check::Id(id.to_owned()),
+        Arc::clone(&beat),
+    );
 
     // Longer than a pingInterval: a ticker that did not wait would have pinged.
     thread::sleep(Duration::from_millis(1500));
@@ -118,7 +124,11 @@ fn a_stale_heartbeat_pings_fail_until_the_keyword_returns() {
     let server = Recorder::start();
     let beat = heartbeat();
     let id = "b1b2c3d4-0000-4000-8000-000000000002";
-    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), Arc::clone(&beat));
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        Check::Id(id.to_owned()),
+        Arc::clone(&beat),
+    );
     beat.record_match(b"Prepared block #1");
 
     let fail_path = format!("/{id}/fail");
@@ -172,13 +182,13 @@ fn slug_ids_and_base_urls_with_a_path_join_cleanly() {
     let base = format!("{}/ping/", server.url());
     let pinger = Pinger::start(
         &settings(&base),
-        "c1key-ping/darwinia-1".to_owned(),
+        Check::Id("c1key-ping/darwinia-1".to_owned()),
         Arc::clone(&beat),
     );
     beat.record_match(b"Prepared block");
     let requests = server.wait_for(1, PATIENCE);
     assert_eq!(requests[0].path, "/ping/c1key-ping/darwinia-1");
-    pinger.node_exited("node exited with status 1");
+    pinger.node_exited("node was killed by SIGKILL", None);
     let requests = server.wait_until(PATIENCE, |r| r.iter().any(|r| r.path.ends_with("/fail")));
     assert_eq!(
         requests.last().map(|r| r.path.as_str()),
@@ -195,7 +205,7 @@ fn server_errors_are_retried() {
     let mut settings = settings(&server.url());
     // One tick in the whole test: every further request is a retry.
     settings.ping_interval = Duration::from_secs(3600);
-    let pinger = Pinger::start(&settings, id.to_owned(), Arc::clone(&beat));
+    let pinger = Pinger::start(&settings, Check::Id(id.to_owned()), Arc::clone(&beat));
     beat.record_match(b"Prepared block");
     let requests = server.wait_for(2, PATIENCE);
     assert_eq!(paths(&requests), [format!("/{id}"), format!("/{id}")]);
@@ -215,7 +225,7 @@ fn unknown_checks_are_not_retried_and_warned_about_once() {
     let id = "e1b2c3d4-0000-4000-8000-000000000005";
     let mut slow = settings(&server.url());
     slow.ping_interval = Duration::from_secs(3600);
-    let pinger = Pinger::start(&slow, id.to_owned(), Arc::clone(&beat));
+    let pinger = Pinger::start(&slow, Check::Id(id.to_owned()), Arc::clone(&beat));
     beat.record_match(b"Prepared block");
     server.wait_for(1, PATIENCE);
     // Longer than both retry pauses together.
@@ -235,7 +245,11 @@ fn unknown_checks_are_not_retried_and_warned_about_once() {
     let server = Recorder::scripted(&[], Reply::Status(404));
     let beat = heartbeat();
     let id = "f1b2c3d4-0000-4000-8000-000000000006";
-    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), Arc::clone(&beat));
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        Check::Id(id.to_owned()),
+        Arc::clone(&beat),
+    );
     beat.record_match(b"Prepared block");
     assert_eq!(server.wait_for(4, PATIENCE).len(), 4);
     assert_eq!(logged(log::Level::Warn, "f1b2…").len(), 1);
@@ -243,17 +257,21 @@ fn unknown_checks_are_not_retried_and_warned_about_once() {
 }
 
 #[test]
-fn the_node_exiting_sends_a_final_fail_with_its_status() {
+fn the_node_exiting_sends_its_exit_status_as_the_final_ping() {
     let server = Recorder::start();
     let beat = heartbeat();
     let id = "g1b2c3d4-0000-4000-8000-000000000007";
-    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), Arc::clone(&beat));
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        Check::Id(id.to_owned()),
+        Arc::clone(&beat),
+    );
     beat.record_match(b"Prepared block #9");
     server.wait_for(1, PATIENCE);
-    pinger.node_exited("node exited with status 3");
+    pinger.node_exited("node exited with status 3", Some(3));
     let requests = server.requests();
     let last = requests.last().expect("requests");
-    assert_eq!(last.path, format!("/{id}/fail"));
+    assert_eq!(last.path, format!("/{id}/3"));
     assert_eq!(
         last.body_text(),
         "node exited with status 3\n\nPrepared block #9"
@@ -268,10 +286,14 @@ fn the_node_exiting_sends_a_final_fail_with_its_status() {
 fn a_node_that_never_matched_still_reports_its_exit() {
     let server = Recorder::start();
     let id = "h1b2c3d4-0000-4000-8000-000000000008";
-    let pinger = Pinger::start(&settings(&server.url()), id.to_owned(), heartbeat());
-    pinger.node_exited("node exited with status 101");
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        Check::Id(id.to_owned()),
+        heartbeat(),
+    );
+    pinger.node_exited("node exited with status 101", Some(101));
     let requests = server.requests();
-    assert_eq!(paths(&requests), [format!("/{id}/fail")]);
+    assert_eq!(paths(&requests), [format!("/{id}/101")]);
     assert_eq!(requests[0].body_text(), "node exited with status 101");
 }
 
@@ -281,7 +303,7 @@ fn a_planned_stop_sends_nothing_more() {
     let beat = heartbeat();
     let pinger = Pinger::start(
         &settings(&server.url()),
-        "i1b2".to_owned(),
+        Check::Id("i1b2".to_owned()),
         Arc::clone(&beat),
     );
     beat.record_match(b"Prepared block");
@@ -306,7 +328,11 @@ fn a_hanging_endpoint_bounds_the_final_ping_by_the_timeout() {
     let beat = heartbeat();
     let mut hanging = settings(&server.url());
     hanging.ping_timeout = Duration::from_secs(1);
-    let pinger = Pinger::start(&hanging, "j1b2-hang".to_owned(), Arc::clone(&beat));
+    let pinger = Pinger::start(
+        &hanging,
+        Check::Id("j1b2-hang".to_owned()),
+        Arc::clone(&beat),
+    );
     beat.record_match(b"Prepared block");
     server.wait_for(1, PATIENCE);
     // The ticker's ping hangs; recording matches meanwhile must not wait for it.
@@ -314,7 +340,7 @@ fn a_hanging_endpoint_bounds_the_final_ping_by_the_timeout() {
         beat.record_match(format!("Prepared block #{n}").as_bytes());
     }
     let started = Instant::now();
-    pinger.node_exited("node exited with status 1");
+    pinger.node_exited("node exited with status 1", Some(1));
     let took = started.elapsed();
     // About pingTimeout; the bound is generous and fails only if the call
     // waited for retries or for both requests in full.
@@ -328,7 +354,7 @@ fn the_body_stays_under_ten_thousand_bytes() {
     let beat = heartbeat();
     let pinger = Pinger::start(
         &settings(&server.url()),
-        "k1b2".to_owned(),
+        Check::Id("k1b2".to_owned()),
         Arc::clone(&beat),
     );
     let mut line = b"Prepared block ".to_vec();
@@ -368,10 +394,27 @@ mod binary {
     /// Starts kubevali as replica 1 with `node_script` as the node
     /// (`sh <script>`), pinging `server` every second with lastThreshold 2s.
     pub fn start(name: &str, node_script: &str, server: &Recorder) -> Run {
+        start_naming(name, node_script, server, &default_check(), &[])
+    }
+
+    /// The healthcheckIDs line every run uses unless told otherwise.
+    fn default_check() -> String {
+        format!("healthcheckIDs: [{FIRST_ID}, {SECOND_ID}]")
+    }
+
+    /// Like [`start`], naming the check with `check` (YAML lines under
+    /// `watchlog:`, indented by two) and with `env` set.
+    pub fn start_naming(
+        name: &str,
+        node_script: &str,
+        server: &Recorder,
+        check: &str,
+        env: &[(&str, &str)],
+    ) -> Run {
         let dir = temp_dir(name);
         let script = dir.join("node.sh");
         std::fs::write(&script, node_script).expect("write node script");
-        start_command(dir, &format!("[sh, {script:?}]"), server)
+        start_full(dir, &format!("[sh, {script:?}]"), server, check, env)
     }
 
     fn temp_dir(name: &str) -> PathBuf {
@@ -383,13 +426,23 @@ mod binary {
 
     /// Like [`start`] with `command` (YAML) as nodeTemplate.command.
     fn start_command(dir: PathBuf, command: &str, server: &Recorder) -> Run {
+        start_full(dir, command, server, &default_check(), &[])
+    }
+
+    fn start_full(
+        dir: PathBuf,
+        command: &str,
+        server: &Recorder,
+        check: &str,
+        env: &[(&str, &str)],
+    ) -> Run {
         let config = dir.join("kubevali.yaml");
         std::fs::write(
             &config,
             format!(
                 "nodeTemplate:\n  index: '1'\n  command: {command}\n\
                  watchlog:\n  enabled: true\n  keyword: Prepared block\n  lastThreshold: 2s\n  \
-                 healthcheckIDs: [{FIRST_ID}, {SECOND_ID}]\n  pingBaseURL: {}\n  \
+                 {check}\n  pingBaseURL: {}\n  \
                  pingInterval: 1s\n  pingTimeout: 2s\n",
                 server.url()
             ),
@@ -407,6 +460,7 @@ mod binary {
             .env_remove("HTTPS_PROXY")
             .env_remove("all_proxy")
             .env_remove("ALL_PROXY")
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -606,34 +660,49 @@ mod binary {
     }
 
     #[test]
-    fn a_node_exiting_on_its_own_sends_a_final_fail_with_its_status() {
-        let server = Recorder::start();
-        let mut run = start(
-            "exit",
-            "echo 'Prepared block #7'\nsleep 1\nexit 3\n",
-            &server,
-        );
-        let _lines = run.stdout_lines();
-        let status = run.wait();
-        assert_eq!(status.code(), Some(3));
-        let requests = server.requests();
-        let last = requests
-            .last()
-            .unwrap_or_else(|| panic!("no ping; log:\n{}", run.log()));
-        assert_eq!(last.path, fail_path(SECOND_ID));
-        assert_eq!(
-            last.body_text(),
-            "node exited with status 3\n\nPrepared block #7"
-        );
-        assert_eq!(
-            requests
-                .iter()
-                .filter(|r| r.path == fail_path(SECOND_ID))
-                .count(),
-            1,
-            "{:?}",
-            paths(&requests)
-        );
+    fn a_node_exiting_on_its_own_reports_its_exit_status() {
+        // (script end, kubevali's exit code, final ping path suffix, headline)
+        let cases = [
+            ("exit 3", 3, "/3", "node exited with status 3"),
+            ("exit 255", 255, "/255", "node exited with status 255"),
+            // Healthchecks takes /0 for a success; a validator exiting is not one.
+            ("exit 0", 0, "/fail", "node exited with status 0"),
+            (
+                "kill -KILL $$",
+                128 + 9,
+                "/fail",
+                "node was killed by SIGKILL",
+            ),
+        ];
+        for (end, code, suffix, headline) in cases {
+            let server = Recorder::start();
+            let mut run = start(
+                "exit",
+                &format!("echo 'Prepared block #7'\nsleep 1\n{end}\n"),
+                &server,
+            );
+            let _lines = run.stdout_lines();
+            let status = run.wait();
+            assert_eq!(status.code(), Some(code), "{end}: {}", run.log());
+            let requests = server.requests();
+            let last = requests
+                .last()
+                .unwrap_or_else(|| panic!("{end}: no ping; log:\n{}", run.log()));
+            let final_path = format!("/{SECOND_ID}{suffix}");
+            assert_eq!(last.path, final_path, "{end}");
+            assert_eq!(
+                last.body_text(),
+                format!("{headline}\n\nPrepared block #7"),
+                "{end}"
+            );
+            let finals = requests.iter().filter(|r| r.path == final_path).count();
+            assert_eq!(finals, 1, "{end}: {:?}", paths(&requests));
+            let log = run.log();
+            assert!(
+                log.contains(&format!("exit with a {suffix} ping")),
+                "{end}: {log}"
+            );
+        }
     }
 
     #[test]
@@ -795,16 +864,555 @@ fn an_update_moves_the_pings_to_the_new_check() {
     let beat = heartbeat();
     let pinger = Pinger::start(
         &settings(&old.url()),
-        "l1b2-old".to_owned(),
+        Check::Id("l1b2-old".to_owned()),
         Arc::clone(&beat),
     );
     beat.record_match(b"Prepared block");
     old.wait_for(1, PATIENCE);
     pinger.update(
         &settings(&format!("{}/ping", new.url())),
-        "l1b2-new".to_owned(),
+        Check::Id("l1b2-new".to_owned()),
     );
     let requests = new.wait_for(1, PATIENCE);
     assert_eq!(paths(&requests[..1]), ["/ping/l1b2-new"]);
+    pinger.stop();
+}
+
+// ---------------------------------------------------------------------------
+// Auto-provisioning, templates and load-time checks, through the binary.
+
+mod provisioning {
+    use std::process::Command;
+    use std::thread;
+    use std::time::Duration;
+
+    use super::binary::{self, SECOND_ID};
+    use super::http::{Recorder, Reply};
+    use super::{PATIENCE, paths};
+
+    const PING_KEY: &str = "Fq0Od6-F4MMNuCEnzTU01w";
+
+    #[test]
+    fn a_check_named_by_ping_key_and_pod_name_creates_itself_and_gets_the_exit_status() {
+        let server = Recorder::scripted(&[Reply::Status(201)], Reply::Status(200));
+        let mut run = binary::start_naming(
+            "provisioned",
+            "echo 'Prepared block #1'\nsleep 1.5\nexit 3\n",
+            &server,
+            "pingKey: '{{ env \"HC_PING_KEY\" }}'",
+            // Even debug logs mask the key.
+            &[("HC_PING_KEY", PING_KEY), ("KUBEVALI_LOG", "debug")],
+        );
+        let _lines = run.stdout_lines();
+        let status = run.wait();
+        assert_eq!(status.code(), Some(3), "{}", run.log());
+        let requests = server.requests();
+        let all = paths(&requests);
+        // The slug defaults to the pod name, HOSTNAME=validator-sts-1.
+        assert_eq!(
+            all.first().copied(),
+            Some(format!("/{PING_KEY}/validator-sts-1?create=1").as_str()),
+            "{all:?}"
+        );
+        let last = requests.last().expect("a final ping");
+        assert_eq!(last.path, format!("/{PING_KEY}/validator-sts-1/3?create=1"));
+        assert_eq!(
+            last.body_text(),
+            "node exited with status 3\n\nPrepared block #1"
+        );
+        let log = run.log();
+        assert!(log.contains("created check Fq0O…/validator-sts-1"), "{log}");
+        assert!(
+            log.contains("POST http://127.0.0.1:")
+                && log.contains("/Fq0O…/validator-sts-1/3?create=1"),
+            "{log}"
+        );
+        assert!(!log.contains(PING_KEY), "the ping key was logged:\n{log}");
+    }
+
+    #[test]
+    fn a_templated_slug_is_used_and_a_404_points_at_the_ping_key() {
+        let server = Recorder::scripted(&[], Reply::Status(404));
+        let mut run = binary::start_naming(
+            "provisioned-404",
+            "echo 'Prepared block'\nexec sleep 60\n",
+            &server,
+            "pingKey: '{{ env \"HC_PING_KEY\" }}'\n  slug: 'validator-{{ .Index }}'",
+            &[("HC_PING_KEY", PING_KEY)],
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(3, PATIENCE);
+        assert!(requests.len() >= 3, "{:?}", paths(&requests));
+        // /fail too once lastThreshold (2s) passes.
+        assert!(
+            requests.iter().all(|r| {
+                r.path == format!("/{PING_KEY}/validator-1?create=1")
+                    || r.path == format!("/{PING_KEY}/validator-1/fail?create=1")
+            }),
+            "{:?}",
+            paths(&requests)
+        );
+        run.terminate();
+        run.wait();
+        let log = run.log();
+        let warnings: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("WARN") && l.contains("HTTP 404"))
+            .collect();
+        assert_eq!(warnings.len(), 1, "{log}");
+        assert!(warnings[0].contains("watchlog.pingKey"), "{}", warnings[0]);
+        assert!(warnings[0].contains("Fq0O…/validator-1"), "{}", warnings[0]);
+        assert!(!log.contains(PING_KEY), "the ping key was logged:\n{log}");
+    }
+
+    #[test]
+    fn check_ids_can_come_from_the_environment() {
+        let server = Recorder::start();
+        let mut run = binary::start_naming(
+            "ids-from-env",
+            "echo 'Prepared block'\nexec sleep 60\n",
+            &server,
+            "healthcheckIDs: ['{{ env \"ID_0\" }}', '{{ env \"ID_1\" }}']",
+            &[("ID_0", "unused"), ("ID_1", SECOND_ID)],
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(1, PATIENCE);
+        assert_eq!(
+            paths(&requests[..1]),
+            [format!("/{SECOND_ID}")],
+            "{}",
+            run.log()
+        );
+        run.terminate();
+        run.wait();
+    }
+
+    /// Runs `kubevali --dry-run` on a config whose watchlog section ends
+    /// with `lines`; gives the exit code and stderr.
+    fn dry_run(lines: &str, env: &[(&str, &str)]) -> (Option<i32>, String) {
+        let dir = std::env::temp_dir().join(format!(
+            "kubevali-watchlog-{}-dry-{}",
+            std::process::id(),
+            lines.len() ^ (lines.bytes().map(usize::from).sum::<usize>() << 8)
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let config = dir.join("kubevali.yaml");
+        std::fs::write(
+            &config,
+            format!(
+                "nodeTemplate:\n  index: '1'\n  command: [x]\nwatchlog:\n  enabled: true\n  \
+                 keyword: k\n  lastThreshold: 1h\n{lines}\n"
+            ),
+        )
+        .expect("write config");
+        let output = Command::new(env!("CARGO_BIN_EXE_kubevali"))
+            .arg("--dry-run")
+            .arg("--config")
+            .arg(&config)
+            .env("HOSTNAME", "validator-sts-1")
+            .env_remove("KUBEVALI_LOG")
+            .env_remove("KUBEVALI_CONFIG")
+            .envs(env.iter().copied())
+            .output()
+            .expect("run kubevali");
+        let _ = std::fs::remove_dir_all(&dir);
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    #[test]
+    fn ids_keys_slugs_and_base_urls_are_checked_at_load() {
+        // (watchlog lines, environment, expected in the error)
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case] = &[
+            (
+                "  healthcheckIDs: [a, 'x#frag']",
+                &[],
+                "kubevali.yaml:8:23: watchlog.healthcheckIDs[1]: has '#' at character 2",
+            ),
+            (
+                "  healthcheckIDs: [a, 'x?y=1']",
+                &[],
+                "watchlog.healthcheckIDs[1]: has '?' at character 2",
+            ),
+            (
+                "  healthcheckIDs: [a, '']",
+                &[],
+                "watchlog.healthcheckIDs[1]: is empty",
+            ),
+            (
+                "  healthcheckIDs: [a, '/']",
+                &[],
+                "watchlog.healthcheckIDs[1]: has an empty part before or after '/'",
+            ),
+            (
+                "  healthcheckIDs: [a, 'b c']",
+                &[],
+                "watchlog.healthcheckIDs[1]: has a space at character 2",
+            ),
+            (
+                "  healthcheckIDs: [a, \"bc\\r\\n\"]",
+                &[],
+                "watchlog.healthcheckIDs[1]: has a carriage return (\\r) at character 3 (a trailing line break",
+            ),
+            (
+                "  healthcheckIDs: [a, '{{ env \"ID\" }}']",
+                &[("ID", "s3cret-value\r\n")],
+                "watchlog.healthcheckIDs[1]: rendered a value that has a carriage return",
+            ),
+            (
+                "  healthcheckIDs: [a, b]\n  pingBaseURL: 'http://[::1'",
+                &[],
+                "kubevali.yaml:9:16: watchlog.pingBaseURL: \"http://[::1\" has an IPv6 host whose '[' is not closed",
+            ),
+            (
+                "  healthcheckIDs: [a, b]\n  pingBaseURL: 'https://hc.example.com/ping?x=1'",
+                &[],
+                "watchlog.pingBaseURL: \"https://hc.example.com/ping?x=1\" has a query",
+            ),
+            (
+                "  healthcheckIDs: [a, b]\n  pingBaseURL: 'https://hc.example.com/#x'",
+                &[],
+                "has a fragment",
+            ),
+            (
+                "  healthcheckIDs: [a, b]\n  pingKey: key",
+                &[],
+                "watchlog.pingKey: and healthcheckIDs are two ways to name the check: set only one",
+            ),
+            (
+                "  healthcheckIDs: [a, b]\n  slug: s",
+                &[],
+                "watchlog.slug: names an auto-provisioned check, so it needs watchlog.pingKey",
+            ),
+            (
+                "  pingKey: '{{ env \"HC_PING_KEY\" }}'",
+                &[("HC_PING_KEY", "")],
+                "watchlog.pingKey: rendered a value that is empty",
+            ),
+            (
+                "  pingKey: key\n  slug: Validator-1",
+                &[],
+                "watchlog.slug: has a capital letter at character 1",
+            ),
+            (
+                "  pingKey: key",
+                &[("HOSTNAME", "sts.x-1")],
+                "watchlog.slug: is not set, and the pod name (HOSTNAME=\"sts.x-1\") that stands in for it has '.'",
+            ),
+        ];
+        for (lines, env, expected) in cases {
+            let (code, stderr) = dry_run(lines, env);
+            assert_eq!(code, Some(2), "{lines}: {stderr}");
+            assert!(stderr.contains(expected), "{lines}:\n{stderr}");
+            assert!(!stderr.contains("s3cret"), "a secret was printed: {stderr}");
+        }
+        // And what passes.
+        for (lines, env) in [
+            ("  healthcheckIDs: [a, 'key/slug-1']", &[][..]),
+            ("  pingKey: '{{ env \"K\" }}'", &[("K", PING_KEY)][..]),
+            ("  pingKey: key\n  slug: 'validator-{{ .Index }}'", &[][..]),
+        ] {
+            let (code, stderr) = dry_run(lines, env);
+            assert_eq!(code, Some(0), "{lines}: {stderr}");
+        }
+    }
+
+    #[test]
+    fn a_keyword_far_into_a_long_line_is_in_the_body_with_the_cuts_marked() {
+        let server = Recorder::start();
+        let mut run = binary::start(
+            "far-keyword",
+            "head -c 30000 /dev/zero | tr '\\0' x\nprintf ' Prepared block #1 '\n\
+             head -c 30000 /dev/zero | tr '\\0' y\necho\nexec sleep 60\n",
+            &server,
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(1, PATIENCE);
+        let body = requests
+            .first()
+            .unwrap_or_else(|| panic!("no ping: {}", run.log()))
+            .body_text();
+        // How much around the keyword is kept depends on how the pipe's
+        // reads fell; the keyword and the marks on both sides do not.
+        assert!(body.len() <= 10_000, "{}", body.len());
+        let (headline, excerpt) = body.split_once("\n\n").expect("a blank line");
+        assert!(headline.starts_with("keyword \"Prepared block\" last seen"));
+        assert!(excerpt.contains(" Prepared block #1 "), "{excerpt}");
+        assert!(
+            excerpt.starts_with("[…]") && excerpt.ends_with("[…]"),
+            "{excerpt}"
+        );
+        run.terminate();
+        run.wait();
+
+        // A line that fits is passed whole: 9,800 bytes and the keyword last.
+        let server = Recorder::start();
+        let mut run = binary::start(
+            "fitting-line",
+            "head -c 9800 /dev/zero | tr '\\0' x\nprintf ' Prepared block\\n'\nexec sleep 60\n",
+            &server,
+        );
+        let _lines = run.stdout_lines();
+        let requests = server.wait_for(1, PATIENCE);
+        let body = requests.first().expect("a ping").body_text();
+        let excerpt = body.split_once("\n\n").expect("a blank line").1;
+        assert_eq!(excerpt, format!("{} Prepared block", "x".repeat(9800)));
+        run.terminate();
+        run.wait();
+        // Nothing more after the stop.
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Warnings that point at the cause, and the counts for metrics.
+
+/// A loopback server that answers request number n (from 0) with the raw
+/// bytes `answer(n)` and closes the connection: for answers the recorder
+/// does not script (redirects, oversized headers).
+struct Responder {
+    port: u16,
+    paths: Arc<Mutex<Vec<String>>>,
+}
+
+impl Responder {
+    fn start(answer: impl Fn(usize) -> Vec<u8> + Send + 'static) -> Responder {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let port = listener.local_addr().expect("address").port();
+        let paths = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&paths);
+        thread::spawn(move || {
+            for (n, stream) in listener.incoming().enumerate() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut head = String::new();
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':') {
+                        if name.eq_ignore_ascii_case("content-length") {
+                            length = value.trim().parse().unwrap_or(0);
+                        }
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                    head.push_str(&line);
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let path = head.split_whitespace().nth(1).unwrap_or_default();
+                seen.lock().unwrap().push(path.to_owned());
+                let _ = stream.write_all(&answer(n));
+            }
+        });
+        Responder { port, paths }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn wait_for(&self, count: usize) -> Vec<String> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let paths = self.paths.lock().unwrap().clone();
+            if paths.len() >= count || Instant::now() > deadline {
+                return paths;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// Waits until exactly one warning names `shown`, and gives it.
+fn the_warning_about(shown: &str) -> String {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let warnings = logged(log::Level::Warn, shown);
+        if !warnings.is_empty() || Instant::now() > deadline {
+            assert_eq!(warnings.len(), 1, "{warnings:?}");
+            return warnings[0].clone();
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn one_tick(base_url: &str) -> config::Watchlog {
+    let mut settings = settings(base_url);
+    settings.ping_interval = Duration::from_secs(3600);
+    settings
+}
+
+#[test]
+fn server_errors_say_the_server_failed_after_the_retries() {
+    capture_logs();
+    let server = Recorder::scripted(&[], Reply::Status(503));
+    let beat = heartbeat();
+    let pinger = Pinger::start(
+        &one_tick(&server.url()),
+        Check::Id("m1b2-five-hundred".to_owned()),
+        Arc::clone(&beat),
+    );
+    beat.record_match(b"Prepared block");
+    assert_eq!(server.wait_for(3, PATIENCE).len(), 3);
+    let warning = the_warning_about("m1b2…");
+    assert!(
+        warning.contains("HTTP 503")
+            && warning.contains("after 3 attempts")
+            && warning.contains("server failed"),
+        "{warning}"
+    );
+    // Not the address: the server answered, so the address is right.
+    assert!(!warning.contains("pingBaseURL"), "{warning}");
+    pinger.stop();
+}
+
+#[test]
+fn a_server_that_does_not_answer_is_named_as_such() {
+    capture_logs();
+    let server = Recorder::scripted(&[], Reply::Hang);
+    let beat = heartbeat();
+    let mut settings = one_tick(&server.url());
+    settings.ping_timeout = Duration::from_secs(1);
+    let pinger = Pinger::start(
+        &settings,
+        Check::Id("n1b2-silent".to_owned()),
+        Arc::clone(&beat),
+    );
+    beat.record_match(b"Prepared block");
+    let warning = the_warning_about("n1b2…");
+    assert!(
+        warning.contains("timed out") && warning.contains("did not answer within pingTimeout (1s)"),
+        "{warning}"
+    );
+    pinger.stop();
+}
+
+#[test]
+fn refusals_get_a_hint_of_their_own() {
+    capture_logs();
+    let plain = |status: &str| {
+        format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+    };
+    // (ID, answer, what the warning must say)
+    let moved_id = "o3b2c3d4-0000-4000-8000-00000000000f";
+    let cases = [
+        (
+            "o1b2-unauthorized",
+            plain("401 Unauthorized"),
+            "credentials".to_owned(),
+        ),
+        (
+            "o2b2-forbidden",
+            plain("403 Forbidden"),
+            "refused the ping".to_owned(),
+        ),
+        (
+            moved_id,
+            format!(
+                "HTTP/1.1 301 Moved Permanently\r\n\
+                 Location: https://hc.example.com/healthchecks/ping/{moved_id}\r\n\
+                 Content-Length: 0\r\nConnection: close\r\n\r\n"
+            ),
+            // The whole Location, path and all, with the ID masked.
+            "redirects to \"https://hc.example.com/healthchecks/ping/o3b2…\"".to_owned(),
+        ),
+    ];
+    for (id, answer, hint) in cases {
+        let server = Responder::start(move |_| answer.clone().into_bytes());
+        let beat = heartbeat();
+        let pinger = Pinger::start(
+            &one_tick(&server.url()),
+            Check::Id(id.to_owned()),
+            Arc::clone(&beat),
+        );
+        beat.record_match(b"Prepared block");
+        let warning = the_warning_about(&format!("{}…", &id[..4]));
+        assert!(warning.contains(&hint), "{warning}");
+        assert!(!warning.contains(id), "the ID was logged: {warning}");
+        // Not retried: the answer would be the same.
+        thread::sleep(Duration::from_millis(1500));
+        assert_eq!(server.wait_for(1).len(), 1);
+        pinger.stop();
+    }
+}
+
+#[test]
+fn a_warning_that_differs_only_in_a_number_is_given_once() {
+    capture_logs();
+    // A response head over ureq's 64 KiB limit, a little larger each time,
+    // so the error's text changes only in its numbers.
+    let server = Responder::start(|n| {
+        let filler = "x".repeat(70_000 + 1000 * n);
+        format!("HTTP/1.1 200 OK\r\nX-Filler: {filler}\r\nContent-Length: 2\r\n\r\nOK").into_bytes()
+    });
+    let beat = heartbeat();
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        Check::Id("p1b2-big-head".to_owned()),
+        Arc::clone(&beat),
+    );
+    beat.record_match(b"Prepared block");
+    // Two ticks of three attempts each.
+    assert!(server.wait_for(6).len() >= 6);
+    let warnings = logged(log::Level::Warn, "p1b2…");
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("too big"), "{}", warnings[0]);
+    pinger.stop();
+}
+
+#[test]
+fn ping_outcomes_are_counted() {
+    let server = Recorder::start();
+    let beat = heartbeat();
+    let before = std::time::SystemTime::now();
+    let pinger = Pinger::start(
+        &settings(&server.url()),
+        Check::Id("q1b2-counted".to_owned()),
+        Arc::clone(&beat),
+    );
+    let stats = pinger.stats();
+    assert_eq!(
+        (stats.successes(), stats.fails(), stats.errors()),
+        (0, 0, 0)
+    );
+    assert_eq!(stats.last_success(), None);
+    beat.record_match(b"Prepared block");
+    server.wait_for(2, PATIENCE);
+    pinger.node_exited("node exited with status 3", Some(3));
+    let delivered = server.requests().len() as u64;
+    assert_eq!(stats.fails() + stats.successes(), delivered);
+    assert!(stats.successes() >= 1);
+    assert_eq!(stats.errors(), 0);
+    let last = stats.last_success().expect("a success time");
+    assert!(last >= before && last <= std::time::SystemTime::now());
+
+    // Refused pings are errors.
+    let server = Recorder::scripted(&[], Reply::Status(404));
+    let beat = heartbeat();
+    let pinger = Pinger::start(
+        &one_tick(&server.url()),
+        Check::Id("r1b2-refused".to_owned()),
+        Arc::clone(&beat),
+    );
+    let stats = pinger.stats();
+    beat.record_match(b"Prepared block");
+    server.wait_for(1, PATIENCE);
+    let deadline = Instant::now() + PATIENCE;
+    while stats.errors() == 0 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        (stats.successes(), stats.fails(), stats.errors()),
+        (0, 0, 1)
+    );
     pinger.stop();
 }

@@ -41,5 +41,5 @@ mod sink;
 pub use drain::{DrainOutcome, drain_all};
 pub use pipe::pipe;
 pub use pump::{OnMatch, Pump};
-pub use scanner::Scanner;
+pub use scanner::{Matched, Scanner};
 pub use sink::Sink;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 
 use super::pipe::pipe;
-use super::scanner::Scanner;
+use super::scanner::{Matched, Scanner};
 use super::sink::Sink;
 use crate::sys;
 
@@ -51,7 +51,7 @@ pub struct Pump {
 }
 
 /// What a pump calls with each line that holds the keyword.
-pub type OnMatch = Box<dyn FnMut(&[u8]) + Send>;
+pub type OnMatch = Box<dyn for<'m> FnMut(Matched<'m>) + Send>;
 
 /// The scanner and where its matches go.
 type Watch = Option<(Scanner, OnMatch)>;

@@ -6,6 +6,31 @@ use memchr::memmem::Finder;
 
 use crate::heartbeat::MAX_KEPT_LINE;
 
+/// A matching line as the scanner could keep it: the whole line, or a part
+/// of it (at most [`MAX_KEPT_LINE`] bytes) that holds the keyword when the
+/// line is longer or not yet complete.
+#[derive(Debug, Clone, Copy)]
+pub struct Matched<'a> {
+    pub part: &'a [u8],
+    /// `part` begins where the line begins.
+    pub starts_line: bool,
+    /// `part` ends where the line ends.
+    pub ends_line: bool,
+}
+
+impl Matched<'_> {
+    fn whole(line: &[u8]) -> Matched<'_> {
+        Matched {
+            part: line,
+            starts_line: true,
+            ends_line: true,
+        }
+    }
+}
+
+/// What the scanner calls for each matching line.
+pub type OnMatchFn<'a> = dyn FnMut(Matched<'_>) + 'a;
+
 /// Finds the keyword (plain bytes) in lines of one stream, fed chunk by
 /// chunk. A keyword with a newline in it never matches; an empty one
 /// matches every line (config validation rejects it anyway).
@@ -55,7 +80,7 @@ impl Scanner {
     /// Looks for the keyword in the next bytes of the stream and tells
     /// `on_match` about each matching line (once per line, at most
     /// [`MAX_KEPT_LINE`] bytes of it).
-    pub fn feed(&mut self, chunk: &[u8], on_match: &mut dyn FnMut(&[u8])) {
+    pub fn feed(&mut self, chunk: &[u8], on_match: &mut OnMatchFn<'_>) {
         let Some(finder) = self.finder.take() else {
             return;
         };
@@ -63,16 +88,24 @@ impl Scanner {
         self.finder = Some(finder);
     }
 
-    fn feed_with(&mut self, finder: &Finder<'_>, chunk: &[u8], on_match: &mut dyn FnMut(&[u8])) {
+    fn feed_with(&mut self, finder: &Finder<'_>, chunk: &[u8], on_match: &mut OnMatchFn<'_>) {
         let first_newline = memchr::memchr(b'\n', chunk);
         let ends = first_newline.is_some();
         // The bytes that continue the line left open by the last chunk.
         let continued = &chunk[..first_newline.unwrap_or(chunk.len())];
 
         if !self.line_matched {
-            if finder.find(continued).is_some() || self.seam_matches(finder, continued) {
+            let found = finder
+                .find(continued)
+                .map(|at| (at, false))
+                .or_else(|| self.seam_matches(finder, continued).then_some((0, true)));
+            if let Some((at, in_seam)) = found {
                 self.line_matched = true;
-                self.record_open_line(continued, ends, on_match);
+                if self.line_head.len() + at + self.keyword_len <= MAX_KEPT_LINE {
+                    self.record_open_line(continued, ends, on_match);
+                } else {
+                    self.record_far_match(continued, in_seam, ends, on_match);
+                }
             }
         } else if self.line_recorded_partly
             && (ends || self.line_head.len() + continued.len() >= MAX_KEPT_LINE)
@@ -104,12 +137,16 @@ impl Scanner {
             let start = memchr::memrchr(b'\n', &chunk[pos..at]).map_or(pos, |i| pos + i + 1);
             match memchr::memchr(b'\n', &chunk[at..]) {
                 Some(len) => {
-                    on_match(&chunk[start..at + len]);
+                    on_match(Matched::whole(&chunk[start..at + len]));
                     pos = at + len + 1;
                 }
                 None => {
                     // The line stays open past this chunk.
-                    on_match(&chunk[start..]);
+                    on_match(Matched {
+                        part: &chunk[start..],
+                        starts_line: true,
+                        ends_line: false,
+                    });
                     self.line_matched = true;
                     self.line_recorded_partly = chunk.len() - start < MAX_KEPT_LINE;
                     pos = chunk.len();
@@ -128,9 +165,13 @@ impl Scanner {
 
     /// At end of file: a matching last line without a newline is recorded
     /// in full.
-    pub fn finish(&mut self, on_match: &mut dyn FnMut(&[u8])) {
+    pub fn finish(&mut self, on_match: &mut OnMatchFn<'_>) {
         if self.line_recorded_partly {
-            on_match(&self.line_head);
+            on_match(Matched {
+                part: &self.line_head,
+                starts_line: true,
+                ends_line: self.line_head.len() < MAX_KEPT_LINE,
+            });
             self.line_recorded_partly = false;
         }
     }
@@ -148,13 +189,45 @@ impl Scanner {
         finder.find(&self.seam).is_some()
     }
 
+    /// Reports a match too far into the open line for its kept head: the
+    /// part of `continued` around it (with the bytes before `continued`
+    /// when the keyword began there).
+    fn record_far_match(
+        &mut self,
+        continued: &[u8],
+        in_seam: bool,
+        ends: bool,
+        on_match: &mut OnMatchFn<'_>,
+    ) {
+        if in_seam {
+            let tail_part = continued.len().min(MAX_KEPT_LINE);
+            let part = [&self.tail[..], &continued[..tail_part]].concat();
+            on_match(Matched {
+                part: &part,
+                starts_line: false,
+                ends_line: ends && tail_part == continued.len(),
+            });
+        } else {
+            on_match(Matched {
+                part: continued,
+                starts_line: false,
+                ends_line: ends,
+            });
+        }
+        self.line_recorded_partly = false;
+    }
+
     /// Records the open line: what is kept of it so far plus `continued`
     /// (which completes it when `ends`).
-    fn record_open_line(&mut self, continued: &[u8], ends: bool, on_match: &mut dyn FnMut(&[u8])) {
+    fn record_open_line(&mut self, continued: &[u8], ends: bool, on_match: &mut OnMatchFn<'_>) {
         let kept = self.line_head.len();
         let add = continued.len().min(MAX_KEPT_LINE.saturating_sub(kept));
         self.line_head.extend_from_slice(&continued[..add]);
-        on_match(&self.line_head);
+        on_match(Matched {
+            part: &self.line_head,
+            starts_line: true,
+            ends_line: ends && add == continued.len(),
+        });
         // The caller extends line_head itself when the line goes on.
         self.line_head.truncate(kept);
         self.line_recorded_partly = !ends && kept + add < MAX_KEPT_LINE;
@@ -184,13 +257,18 @@ mod tests {
     use crate::heartbeat::Heartbeat;
 
     /// The last matching line after feeding `chunks` and ending the stream.
+    /// What the pump does with a match: hand it to the heartbeat.
+    fn record(hb: &Heartbeat) -> impl FnMut(Matched<'_>) + '_ {
+        |m| hb.record_match_part(m.part, m.starts_line, m.ends_line)
+    }
+
     fn scan(keyword: &str, chunks: &[&[u8]]) -> Option<Vec<u8>> {
         let hb = Heartbeat::new(keyword);
         let mut scanner = Scanner::new(keyword.as_bytes());
         for chunk in chunks {
-            scanner.feed(chunk, &mut |line: &[u8]| hb.record_match(line));
+            scanner.feed(chunk, &mut record(&hb));
         }
-        scanner.finish(&mut |line: &[u8]| hb.record_match(line));
+        scanner.finish(&mut record(&hb));
         hb.last_seen().map(|_| hb.last_line())
     }
 
@@ -266,27 +344,48 @@ mod tests {
         let mut scanner = Scanner::new(b"Prepared block");
         let filler = vec![b'x'; 60_000];
         for _ in 0..17 {
-            scanner.feed(&filler, &mut |line: &[u8]| hb.record_match(line));
+            scanner.feed(&filler, &mut record(&hb));
         }
-        scanner.feed(b"Prepared ", &mut |line: &[u8]| hb.record_match(line));
-        scanner.feed(b"block and more\n", &mut |line: &[u8]| {
-            hb.record_match(line)
-        });
+        scanner.feed(b"Prepared ", &mut record(&hb));
+        scanner.feed(b"block and more\n", &mut record(&hb));
         assert!(hb.last_seen().is_some());
-        assert_eq!(hb.last_line(), vec![b'x'; MAX_KEPT_LINE]);
+        // Far past the kept head: the part around the keyword is kept.
+        let kept = hb.last_excerpt();
+        assert_eq!(kept.bytes, b"xxxxPrepared block and more");
+        assert!(kept.cut_before && !kept.cut_after);
         assert!(scanner.retained_capacity() <= MAX_KEPT_LINE + 3 * 14 + 64);
+    }
+
+    #[test]
+    fn a_keyword_far_into_a_long_line_is_kept_with_its_surroundings() {
+        let mut line = vec![b'x'; 30_000];
+        line.extend_from_slice(b" Prepared block #1 ");
+        line.extend_from_slice(&[b'y'; 30_000]);
+        line.push(b'\n');
+        for read_size in [4096, 30_000, 65_536] {
+            let hb = Heartbeat::new("Prepared block");
+            let mut scanner = Scanner::new(b"Prepared block");
+            for chunk in line.chunks(read_size) {
+                scanner.feed(chunk, &mut record(&hb));
+            }
+            let kept = hb.last_excerpt();
+            assert!(
+                memchr::memmem::find(&kept.bytes, b" Prepared block #1 ").is_some(),
+                "reads of {read_size}"
+            );
+            assert!(kept.cut_before && kept.cut_after, "reads of {read_size}");
+            assert!(kept.bytes.len() <= MAX_KEPT_LINE);
+        }
     }
 
     #[test]
     fn every_matching_line_counts_once_and_the_last_is_kept() {
         let hb = Heartbeat::new("hit");
         let mut scanner = Scanner::new(b"hit");
-        scanner.feed(b"hit one hit\nmiss\nhit two\n", &mut |line: &[u8]| {
-            hb.record_match(line)
-        });
+        scanner.feed(b"hit one hit\nmiss\nhit two\n", &mut record(&hb));
         assert_eq!(hb.last_line(), b"hit two");
-        scanner.feed(b"hit thr", &mut |line: &[u8]| hb.record_match(line));
-        scanner.feed(b"ee hit\n", &mut |line: &[u8]| hb.record_match(line));
+        scanner.feed(b"hit thr", &mut record(&hb));
+        scanner.feed(b"ee hit\n", &mut record(&hb));
         assert_eq!(hb.last_line(), b"hit three hit");
     }
 
@@ -294,10 +393,10 @@ mod tests {
     fn match_in_open_line_then_new_line_without_match() {
         let hb = Heartbeat::new("hit");
         let mut scanner = Scanner::new(b"hit");
-        scanner.feed(b"a hit", &mut |line: &[u8]| hb.record_match(line));
-        scanner.feed(b" b\nc h", &mut |line: &[u8]| hb.record_match(line));
-        scanner.feed(b"i", &mut |line: &[u8]| hb.record_match(line));
-        scanner.feed(b"t\n", &mut |line: &[u8]| hb.record_match(line));
+        scanner.feed(b"a hit", &mut record(&hb));
+        scanner.feed(b" b\nc h", &mut record(&hb));
+        scanner.feed(b"i", &mut record(&hb));
+        scanner.feed(b"t\n", &mut record(&hb));
         assert_eq!(hb.last_line(), b"c hit");
     }
 
@@ -326,10 +425,10 @@ mod tests {
             let mut rest = &text[..];
             while !rest.is_empty() {
                 let take = 1 + next(rest.len() as u64) as usize;
-                scanner.feed(&rest[..take], &mut |line: &[u8]| hb.record_match(line));
+                scanner.feed(&rest[..take], &mut record(&hb));
                 rest = &rest[take..];
             }
-            scanner.finish(&mut |line: &[u8]| hb.record_match(line));
+            scanner.finish(&mut record(&hb));
             let got = hb.last_seen().map(|_| hb.last_line());
             assert_eq!(
                 got,

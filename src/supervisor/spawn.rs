@@ -446,7 +446,9 @@ pub(super) fn start(spec: &NodeSpec) -> Result<Started, SpawnError> {
             let watch = || {
                 let heartbeat = Arc::clone(heartbeat);
                 let on_match: crate::logpipe::OnMatch =
-                    Box::new(move |line: &[u8]| heartbeat.record_match(line));
+                    Box::new(move |m: crate::logpipe::Matched<'_>| {
+                        heartbeat.record_match_part(m.part, m.starts_line, m.ends_line)
+                    });
                 Some((Scanner::new(heartbeat_keyword(spec)), on_match))
             };
             // Started before the node, so that if starting it fails, the

@@ -9,6 +9,8 @@
 
 pub mod body;
 pub mod ping;
+pub mod stats;
+pub mod url;
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
@@ -18,8 +20,9 @@ use crate::config;
 use crate::duration::display;
 use crate::heartbeat::Heartbeat;
 
-use self::body::mask_id;
 use self::ping::{Client, Problem, Reply, Verdict};
+pub use self::stats::PingStats;
+pub use self::url::{Check, PingKind};
 
 /// How often the ticker, still waiting for the first match, checks whether
 /// it has been stopped.
@@ -41,12 +44,13 @@ const LONGEST: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
 pub struct Pinger {
     shared: Arc<Shared>,
     heartbeat: Arc<Heartbeat>,
+    stats: Arc<PingStats>,
 }
 
 /// Where and how to ping; replaced as a whole by [`Pinger::update`].
 #[derive(Clone)]
 struct Target {
-    check_id: String,
+    check: Check,
     base_url: String,
     threshold: Duration,
     interval: Duration,
@@ -69,9 +73,9 @@ struct State {
 }
 
 impl Target {
-    fn new(settings: &config::Watchlog, check_id: String) -> Target {
+    fn new(settings: &config::Watchlog, check: Check) -> Target {
         Target {
-            check_id,
+            check,
             base_url: settings.ping_base_url.clone(),
             // Config validation guarantees a threshold when watchlog is on;
             // should it ever be missing, a stale heartbeat must still show.
@@ -86,7 +90,7 @@ impl Target {
     }
 
     fn shown_id(&self) -> String {
-        mask_id(&self.check_id)
+        self.check.shown()
     }
 }
 
@@ -195,15 +199,23 @@ enum Delivery {
 
 impl Pinger {
     /// Starts the ticker thread: it waits for the first keyword match, pings
-    /// at once, then every `pingInterval`.
-    pub fn start(
+    /// at once, then every `pingInterval`. Outcomes are counted in fresh
+    /// [`PingStats`] (see [`Pinger::stats`]).
+    pub fn start(settings: &config::Watchlog, check: Check, heartbeat: Arc<Heartbeat>) -> Pinger {
+        Pinger::start_counting(settings, check, heartbeat, Arc::default())
+    }
+
+    /// Like [`Pinger::start`], counting into `stats`, which can outlive this
+    /// pinger so that counters keep going across restarts of the node.
+    pub fn start_counting(
         settings: &config::Watchlog,
-        check_id: String,
+        check: Check,
         heartbeat: Arc<Heartbeat>,
+        stats: Arc<PingStats>,
     ) -> Pinger {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
-                target: Target::new(settings, check_id),
+                target: Target::new(settings, check),
                 stopped: false,
                 busy: false,
             }),
@@ -212,32 +224,45 @@ impl Pinger {
         let ticker = {
             let shared = Arc::clone(&shared);
             let heartbeat = Arc::clone(&heartbeat);
+            let stats = Arc::clone(&stats);
             // Detached: it ends by itself once stopped, and must never make
             // whoever stops it wait for a hanging request.
             thread::Builder::new()
                 .name("watchlog".to_owned())
-                .spawn(move || tick(&shared, &heartbeat))
+                .spawn(move || tick(&shared, &heartbeat, &stats))
         };
         if let Err(e) = ticker {
             log::error!(
                 "watchlog: cannot start the pinger thread: {e}; no health pings will be sent"
             );
         }
-        Pinger { shared, heartbeat }
+        Pinger {
+            shared,
+            heartbeat,
+            stats,
+        }
+    }
+
+    /// The counts of ping outcomes, for metrics.
+    pub fn stats(&self) -> Arc<PingStats> {
+        Arc::clone(&self.stats)
     }
 
     /// Applies settings changed by a config reload that kept the node
     /// running. The keyword is the heartbeat's and cannot change here.
-    pub fn update(&self, settings: &config::Watchlog, check_id: String) {
-        self.shared.lock().target = Target::new(settings, check_id);
+    pub fn update(&self, settings: &config::Watchlog, check: Check) {
+        self.shared.lock().target = Target::new(settings, check);
         self.shared.changed.notify_all();
     }
 
     /// The node exited on its own: stops the ticker and sends one last
-    /// `/fail` ping whose body starts with `exit` (such as "node exited with
-    /// status 3"). Blocks for at most [`FINAL_PING_DEADLINE`] (or
-    /// `pingTimeout`, if shorter).
-    pub fn node_exited(&self, exit: &str) {
+    /// ping whose body starts with `exit` (such as "node exited with status
+    /// 3"). It goes to `/<status>` when `exit_status` is 1-255, so that
+    /// Healthchecks records it, and to `/fail` otherwise (status 0, killed
+    /// by a signal, never started: `None`). Blocks for at most
+    /// [`FINAL_PING_DEADLINE`] (or `pingTimeout`, if shorter).
+    pub fn node_exited(&self, exit: &str, exit_status: Option<i32>) {
+        let kind = PingKind::for_exit(exit_status);
         let deadline;
         let target = {
             let mut state = self.shared.lock();
@@ -261,24 +286,31 @@ impl Pinger {
             state.target.clone()
         };
         let shown = target.shown_id();
-        let body = body::compose(exit, &self.heartbeat.last_line());
-        let url = body::ping_url(&target.base_url, &target.check_id, true);
+        let what = kind.describe();
+        let body = body::compose(
+            exit,
+            &self.heartbeat.last_excerpt(),
+            self.heartbeat.keyword(),
+        );
+        let url = url::ping_url(&target.base_url, &target.check, kind);
         let mut attempt = 0;
         loop {
             let now = Instant::now();
             if now >= deadline {
                 log::warn!(
-                    "watchlog: check {shown}: no time left within {} for the final /fail ping",
+                    "watchlog: check {shown}: no time left within {} for the final {what} ping",
                     display(target.timeout.min(FINAL_PING_DEADLINE))
                 );
+                self.stats.record_error();
                 return;
             }
             attempt += 1;
             match post(&target, &url, &body, deadline - now) {
                 (Verdict::Delivered, _) => {
                     log::info!(
-                        "watchlog: check {shown}: reported the node's exit with a /fail ping"
+                        "watchlog: check {shown}: reported the node's exit with a {what} ping"
                     );
+                    self.stats.record_delivered(kind);
                     return;
                 }
                 (Verdict::Retry(problem), _)
@@ -290,9 +322,10 @@ impl Pinger {
                 }
                 (Verdict::Retry(problem) | Verdict::GiveUp(problem), reply) => {
                     log::warn!(
-                        "watchlog: check {shown}: the final /fail ping failed: {problem}; {}",
-                        ping::hint(&problem, reply.as_ref())
+                        "watchlog: check {shown}: the final {what} ping failed: {problem}; {}",
+                        ping::hint(&problem, reply.as_ref(), &target.check, target.timeout)
                     );
+                    self.stats.record_error();
                     return;
                 }
             }
@@ -314,7 +347,7 @@ impl Drop for Pinger {
 }
 
 /// The ticker thread.
-fn tick(shared: &Shared, heartbeat: &Heartbeat) {
+fn tick(shared: &Shared, heartbeat: &Heartbeat, stats: &PingStats) {
     let keyword = String::from_utf8_lossy(heartbeat.keyword()).into_owned();
     while !heartbeat.wait_first_match(FIRST_MATCH_POLL) {
         if shared.is_stopped() {
@@ -356,8 +389,18 @@ fn tick(shared: &Shared, heartbeat: &Heartbeat) {
             }
         }
         let headline = body::status_line(heartbeat.keyword(), age, target.threshold);
-        let body = body::compose(&headline, &heartbeat.last_line());
-        let delivery = deliver(shared, &target, !healthy, &body);
+        let body = body::compose(&headline, &heartbeat.last_excerpt(), heartbeat.keyword());
+        let kind = if healthy {
+            PingKind::Success
+        } else {
+            PingKind::Fail
+        };
+        let delivery = deliver(shared, &target, kind, &body);
+        match delivery {
+            Delivery::Delivered => stats.record_delivered(kind),
+            Delivery::Failed { .. } => stats.record_error(),
+            Delivery::Abandoned => {}
+        }
         report(&target, delivery, &mut problem);
         previous = Some((scheduled, Instant::now()));
     }
@@ -368,8 +411,8 @@ fn whole_secs(d: Duration) -> Duration {
 }
 
 /// Sends one ping, retrying what may recover.
-fn deliver(shared: &Shared, target: &Target, fail: bool, body: &str) -> Delivery {
-    let url = body::ping_url(&target.base_url, &target.check_id, fail);
+fn deliver(shared: &Shared, target: &Target, kind: PingKind, body: &str) -> Delivery {
+    let url = url::ping_url(&target.base_url, &target.check, kind);
     for attempt in 1..=ping::ATTEMPTS {
         if !shared.begin_attempt() {
             return Delivery::Abandoned;
@@ -395,19 +438,30 @@ fn deliver(shared: &Shared, target: &Target, fail: bool, body: &str) -> Delivery
     Delivery::Abandoned // unreachable: the last attempt always returns
 }
 
-/// One attempt, judged. The full URL is logged at debug only.
+/// One attempt, judged.
 fn post(target: &Target, url: &str, body: &str, timeout: Duration) -> (Verdict, Option<Reply>) {
+    // Even at debug the ID or ping key is masked: debug logs get shared.
+    let shown_url = target.check.redact(url);
     match target.client.post(url, body, timeout) {
         Ok(reply) => {
             log::debug!(
-                "watchlog: POST {url}: HTTP {} {:?}",
+                "watchlog: POST {shown_url}: HTTP {} {:?}",
                 reply.status,
-                reply.text
+                target.check.redact(&reply.text)
             );
+            if reply.status == 201 {
+                log::info!(
+                    "watchlog: Healthchecks created check {} on its first ping",
+                    target.shown_id()
+                );
+            }
             (ping::classify_status(reply.status), Some(reply))
         }
         Err(e) => {
-            log::debug!("watchlog: POST {url}: {e}");
+            log::debug!(
+                "watchlog: POST {shown_url}: {}",
+                target.check.redact(&e.to_string())
+            );
             (ping::classify_error(&e), None)
         }
     }
@@ -428,7 +482,7 @@ fn report(target: &Target, delivery: Delivery, problem: &mut Option<Problem>) {
             reply,
             attempts,
         } => {
-            if problem.as_ref() != Some(&new) {
+            if !problem.as_ref().is_some_and(|old| old.same_as(&new)) {
                 let tries = if attempts > 1 {
                     format!(" after {attempts} attempts")
                 } else {
@@ -437,13 +491,13 @@ fn report(target: &Target, delivery: Delivery, problem: &mut Option<Problem>) {
                 // A proxy's error page may quote the URL, and so the ID.
                 let said = match reply.as_ref().map(|r| r.text.as_str()) {
                     Some(text) if !text.is_empty() => {
-                        format!(" ({:?})", text.replace(&target.check_id, &shown))
+                        format!(" ({:?})", target.check.redact(text))
                     }
                     _ => String::new(),
                 };
                 log::warn!(
                     "watchlog: check {shown}: ping failed{tries}: {new}{said}; {}",
-                    ping::hint(&new, reply.as_ref())
+                    ping::hint(&new, reply.as_ref(), &target.check, target.timeout)
                 );
                 *problem = Some(new);
             }

@@ -5,6 +5,9 @@ use std::fmt;
 use std::io::Read;
 use std::time::Duration;
 
+use super::url::Check;
+use crate::duration::display;
+
 /// Attempts per ping, and the pause before each retry.
 pub const ATTEMPTS: usize = 3;
 pub const BACKOFF: [Duration; ATTEMPTS - 1] = [Duration::from_secs(1), Duration::from_secs(2)];
@@ -85,6 +88,8 @@ pub enum Problem {
     TimedOut,
     /// No connection, or it broke; the text never holds the URL.
     Unreachable(String),
+    /// An answer that is not HTTP as a ping expects it.
+    BadResponse(String),
     /// The request could not be made at all (bad URL, TLS setup, ...).
     Broken(String),
 }
@@ -117,7 +122,8 @@ pub fn classify_error(error: &ureq::Error) -> Verdict {
         E::Io(e) => Verdict::Retry(Problem::Unreachable(e.to_string())),
         E::HostNotFound => Verdict::Retry(Problem::Unreachable("host not found".to_owned())),
         E::ConnectionFailed => Verdict::Retry(Problem::Unreachable("connection failed".to_owned())),
-        E::Protocol(e) => Verdict::Retry(Problem::Unreachable(format!("bad HTTP response: {e}"))),
+        E::Protocol(e) => Verdict::Retry(Problem::BadResponse(format!("bad HTTP response: {e}"))),
+        E::LargeResponseHeader(..) => Verdict::Retry(Problem::BadResponse(format!("{error}"))),
         E::BadUri(_) | E::Http(_) => Verdict::GiveUp(Problem::Broken(
             "the ping URL is invalid; check pingBaseURL and healthcheckIDs".to_owned(),
         )),
@@ -132,55 +138,110 @@ impl fmt::Display for Problem {
         match self {
             Problem::Status(status) => write!(f, "HTTP {status}"),
             Problem::TimedOut => f.write_str("timed out"),
-            Problem::Unreachable(why) | Problem::Broken(why) => f.write_str(why),
+            Problem::Unreachable(why) | Problem::BadResponse(why) | Problem::Broken(why) => {
+                f.write_str(why)
+            }
         }
     }
 }
 
-/// What the operator can do about a refusal.
-pub fn hint(problem: &Problem, reply: Option<&Reply>) -> String {
+impl Problem {
+    /// Whether `other` is the same trouble as far as warning about it goes:
+    /// texts that differ only in their numbers (sizes, addresses, ports)
+    /// are, and so are all 5xx answers (a failing server or proxy).
+    pub fn same_as(&self, other: &Problem) -> bool {
+        match (self, other) {
+            (Problem::Status(a), Problem::Status(b)) => {
+                a == b || ((500..=599).contains(a) && (500..=599).contains(b))
+            }
+            (Problem::TimedOut, Problem::TimedOut) => true,
+            (Problem::Unreachable(a), Problem::Unreachable(b))
+            | (Problem::BadResponse(a), Problem::BadResponse(b))
+            | (Problem::Broken(a), Problem::Broken(b)) => without_numbers(a) == without_numbers(b),
+            _ => false,
+        }
+    }
+}
+
+/// `text` with every run of digits replaced by `#`.
+fn without_numbers(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_number = false;
+    for ch in text.chars() {
+        if ch.is_ascii_digit() {
+            if !in_number {
+                out.push('#');
+            }
+            in_number = true;
+        } else {
+            out.push(ch);
+            in_number = false;
+        }
+    }
+    out
+}
+
+/// What the operator can do about a ping that did not get through: each
+/// cause points at what to look at, and at nothing else.
+pub fn hint(problem: &Problem, reply: Option<&Reply>, check: &Check, timeout: Duration) -> String {
     let status = match problem {
         Problem::Status(status) => *status,
         Problem::TimedOut => {
-            return "the ping endpoint did not answer within pingTimeout; \
-                    check that pingBaseURL is reachable from the pod"
-                .to_owned();
+            return format!(
+                "the server did not answer within pingTimeout ({}): it is down or \
+                 overloaded, or the network drops the connection; pings go on",
+                display(timeout)
+            );
         }
         Problem::Unreachable(_) => {
-            return "check that pingBaseURL is reachable from the pod (DNS, network policy)"
+            return "could not talk to the server: check that pingBaseURL's host resolves and \
+                    is reachable from the pod (DNS, network policy, proxy)"
+                .to_owned();
+        }
+        Problem::BadResponse(_) => {
+            return "the answer was not what a Healthchecks server sends: something else (a \
+                    proxy, a captive portal) answers at pingBaseURL"
                 .to_owned();
         }
         Problem::Broken(_) => return "check watchlog.pingBaseURL".to_owned(),
     };
     match status {
-        404 => "the server knows no such check: check healthcheckIDs and that it \
-                belongs to the project (for <ping-key>/<slug> IDs: the ping key and slug)"
+        500..=599 => "the server failed to handle the ping (an error in Healthchecks or in a \
+                      proxy before it, not in this config); pings go on"
             .to_owned(),
-        400 => "the server found the ping URL malformed: check healthcheckIDs \
-                (a UUID or <ping-key>/<slug>) and pingBaseURL"
+        404 if check.is_provisioned() => "the server knows no project with this ping key \
+                                          (with ?create=1 it would have created a missing \
+                                          check): check watchlog.pingKey"
             .to_owned(),
-        401 | 403 => "the server refused access: check the ping key in healthcheckIDs".to_owned(),
+        404 => "the server has no such check: check that healthcheckIDs[.Index] names a \
+                check of this Healthchecks (for <ping-key>/<slug>: both parts)"
+            .to_owned(),
+        400 => "the server found the ping URL malformed: check healthcheckIDs or \
+                pingKey/slug, and pingBaseURL"
+            .to_owned(),
+        401 => "the server wants credentials, which Healthchecks never asks of pings: an \
+                authenticating proxy sits in front of it; let pingBaseURL through without \
+                authentication"
+            .to_owned(),
+        403 => "the server refused the ping: Healthchecks does not answer pings this way, so \
+                a proxy, firewall or access rule in front of it does; check what answers at \
+                pingBaseURL"
+            .to_owned(),
         409 => "the slug matches more than one check in the project: make slugs unique".to_owned(),
         413 => "the server limits ping bodies to fewer bytes than we send: \
                 raise its PING_BODY_LIMIT"
             .to_owned(),
         300..=399 => match reply.and_then(|r| r.location.as_deref()) {
             Some(location) => format!(
-                "the server redirects to {:?}: set pingBaseURL to where it points",
-                redact_location(location)
+                "the server redirects to {:?}, which a ping does not follow: set pingBaseURL \
+                 to where it points",
+                check.redact(location)
             ),
-            None => "the server redirects: set pingBaseURL to the final address".to_owned(),
+            None => "the server redirects, which a ping does not follow: set pingBaseURL to \
+                     the final address"
+                .to_owned(),
         },
         _ => "the server does not accept pings at this address: check pingBaseURL".to_owned(),
-    }
-}
-
-/// A redirect target without its path, which repeats the check ID.
-fn redact_location(location: &str) -> &str {
-    let after_scheme = location.find("://").map_or(0, |i| i + 3);
-    match location[after_scheme..].find('/') {
-        Some(i) => &location[..after_scheme + i],
-        None => location,
     }
 }
 
@@ -226,19 +287,79 @@ mod tests {
         }
     }
 
+    fn hint_for(status: u16, check: &Check) -> String {
+        hint(
+            &Problem::Status(status),
+            None,
+            check,
+            Duration::from_secs(10),
+        )
+    }
+
     #[test]
-    fn hints_name_the_setting_to_fix() {
-        assert!(hint(&Problem::Status(404), None).contains("healthcheckIDs"));
-        assert!(hint(&Problem::Status(400), None).contains("malformed"));
+    fn hints_point_at_the_cause() {
+        let id = Check::Id("5b6f6a2e-1c8d-4a57-9f0e-3c2b1a0d9e8f".to_owned());
+        let auto = Check::Provisioned {
+            ping_key: "fqOOd6-F4MMNuCEnzTU01w".to_owned(),
+            slug: "validator-0".to_owned(),
+        };
+        for status in [500, 502, 503, 504] {
+            let text = hint_for(status, &id);
+            assert!(
+                text.contains("server failed") && !text.contains("pingBaseURL"),
+                "{text}"
+            );
+        }
+        let timeout = hint(&Problem::TimedOut, None, &id, Duration::from_secs(10));
+        assert!(
+            timeout.contains("did not answer within pingTimeout (10s)"),
+            "{timeout}"
+        );
+        assert!(hint_for(404, &id).contains("healthcheckIDs"));
+        assert!(!hint_for(404, &id).contains("pingKey"));
+        assert!(hint_for(404, &auto).contains("watchlog.pingKey"));
+        assert!(hint_for(400, &id).contains("malformed"));
+        let (unauthorized, forbidden) = (hint_for(401, &id), hint_for(403, &id));
+        assert!(unauthorized.contains("credentials"), "{unauthorized}");
+        assert!(forbidden.contains("refused"), "{forbidden}");
+        assert_ne!(unauthorized, forbidden);
+    }
+
+    #[test]
+    fn the_redirect_hint_shows_the_whole_location_with_the_secret_masked() {
+        let id = Check::Id("5b6f6a2e-1c8d-4a57-9f0e-3c2b1a0d9e8f".to_owned());
         let redirect = Reply {
             status: 301,
             text: String::new(),
-            location: Some("https://hc.example.com/ping/5b6f6a2e-secret".to_owned()),
+            location: Some(
+                "https://hc.example.com/healthchecks/ping/5b6f6a2e-1c8d-4a57-9f0e-3c2b1a0d9e8f"
+                    .to_owned(),
+            ),
         };
-        let text = hint(&Problem::Status(301), Some(&redirect));
+        let text = hint(
+            &Problem::Status(301),
+            Some(&redirect),
+            &id,
+            Duration::from_secs(1),
+        );
         assert!(
-            text.contains("https://hc.example.com") && !text.contains("secret"),
+            text.contains("\"https://hc.example.com/healthchecks/ping/5b6f…\""),
             "{text}"
+        );
+        assert!(!text.contains("1c8d"), "{text}");
+    }
+
+    #[test]
+    fn problems_that_differ_only_in_a_number_are_the_same() {
+        let big = |n: usize| Problem::Broken(format!("response header is too big: {n} > 65536"));
+        assert!(big(70_000).same_as(&big(81_234)));
+        assert!(!big(70_000).same_as(&Problem::Broken("TLS error: bad cert".to_owned())));
+        assert!(Problem::Status(502).same_as(&Problem::Status(503)));
+        assert!(!Problem::Status(404).same_as(&Problem::Status(410)));
+        assert!(!Problem::Status(500).same_as(&Problem::TimedOut));
+        assert!(
+            Problem::Unreachable("connect to 10.0.0.1:80".to_owned())
+                .same_as(&Problem::Unreachable("connect to 10.0.0.2:80".to_owned()))
         );
     }
 }
