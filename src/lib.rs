@@ -12,6 +12,7 @@ pub mod base64;
 pub mod cli;
 pub mod config;
 pub mod duration;
+pub mod health;
 pub mod heartbeat;
 pub mod install;
 pub mod kube;
