@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use crate::argv::{Plan, Renderer};
 use crate::cli::{self, Command, RunOptions};
-use crate::config::{self, Config, ConfigError, Source};
+use crate::config::{self, Config, ConfigError, FieldPath, Source};
+use crate::health::{self, Endpoint, NodeStats, ReloadResult};
 use crate::heartbeat::Heartbeat;
 use crate::install::{self, InstallError};
 use crate::kube::{self, KubeError};
@@ -104,15 +105,29 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
     })?;
     let (config, source) = config::load(&options.config)?;
     logging::apply(&config.logging);
+    let stats = NodeStats::new();
+    // Bound before anything else happens, so a port that cannot be had is
+    // a config error before the cluster is touched or the node started.
+    let endpoint = match (&config.http, options.dry_run) {
+        (Some(http), false) => Some(
+            Endpoint::start(http.listen, Arc::clone(&stats))
+                .map_err(|e| source.invalid(&FieldPath::parse("http.listen"), e.to_string()))?,
+        ),
+        _ => None,
+    };
     let plan = prepare(&config, &source, options.dry_run)?;
     log::info!("Starting node: {}", go_quoted(&plan.argv));
     if options.dry_run {
         println!("{}", quote::shell_line(&plan.argv));
         return Ok(0);
     }
-    let launch = Launch::new(&config, plan);
+    let launch = Launch::new(&config, plan, &stats);
     if !options.watch_config {
+        stats.node_started(launch.health_watch(&config));
         let outcome = supervisor.run(&launch.spec);
+        if let Ok(exit) = &outcome {
+            stats.node_exited(exit.code);
+        }
         return Ok(launch.conclude(outcome));
     }
     if let Some(signal) = supervisor.pending_termination() {
@@ -128,7 +143,7 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
         what: "start watching the config file",
         error,
     })?;
-    watch(&mut supervisor, options, config, launch)
+    watch(&mut supervisor, options, config, launch, &stats, endpoint)
 }
 
 /// The node's life under `--watch-config`: restarts it when the rendered
@@ -139,16 +154,20 @@ fn watch(
     options: &RunOptions,
     mut config: Config,
     mut launch: Launch,
+    stats: &Arc<NodeStats>,
+    mut endpoint: Option<Endpoint>,
 ) -> Result<i32, AppError> {
     let mut node = match supervisor.spawn(&launch.spec) {
         Ok(node) => node,
         Err(e) => return Ok(launch.conclude(Err(e))),
     };
+    stats.node_started(launch.health_watch(&config));
     loop {
         match supervisor.next_event() {
             Event::Signal(signal) => supervisor.forward(&node, signal),
             Event::NodeExited { status } => {
                 let exit = supervisor.finish(node, status);
+                stats.node_exited(exit.code);
                 return Ok(launch.conclude(Ok(exit)));
             }
             Event::ConfigChanged => {
@@ -159,15 +178,27 @@ fn watch(
                     Ok(loaded) => loaded,
                     Err(e) => {
                         log::error!("{e}; the node keeps running with the previous config");
+                        stats.reloaded(ReloadResult::Failure);
                         continue;
                     }
                 };
                 logging::apply(&new_config.logging);
+                let listen = new_config.http.as_ref().map(|http| http.listen);
+                match health::apply_listen(&mut endpoint, listen, stats) {
+                    Ok(()) => stats.reloaded(ReloadResult::Success),
+                    Err(e) => {
+                        log::error!("http.listen: {e}; the endpoint stays as it was");
+                        stats.reloaded(ReloadResult::Failure);
+                    }
+                }
                 if plan.argv == launch.spec.argv && same_output_handling(&config, &new_config) {
                     log::info!(
                         "config changed, but the node command is unchanged; keeping the node"
                     );
                     launch.update_watchlog(&new_config, plan);
+                    if let Some(threshold) = new_config.watchlog.last_threshold {
+                        stats.set_threshold(threshold);
+                    }
                     config = new_config;
                     continue;
                 }
@@ -178,6 +209,7 @@ fn watch(
                 let stopped =
                     supervisor.stop(node, new_config.stop_signal, new_config.stop_timeout);
                 log::info!("node ended: {stopped}");
+                stats.node_exited(stopped.code);
                 launch.retire();
                 if let Some(signal) = supervisor.pending_termination() {
                     log::info!(
@@ -187,11 +219,12 @@ fn watch(
                     return Ok(stopped.code);
                 }
                 config = new_config;
-                launch = Launch::new(&config, plan);
+                launch = Launch::new(&config, plan, stats);
                 node = match supervisor.spawn(&launch.spec) {
                     Ok(node) => node,
                     Err(e) => return Ok(launch.conclude(Err(e))),
                 };
+                stats.node_started(launch.health_watch(&config));
             }
         }
     }
@@ -216,11 +249,13 @@ struct Launch {
 }
 
 impl Launch {
-    fn new(config: &Config, plan: Plan) -> Launch {
-        let heartbeat = config
-            .watchlog
-            .enabled
-            .then(|| Arc::new(Heartbeat::new(config.watchlog.keyword.as_bytes())));
+    fn new(config: &Config, plan: Plan, stats: &NodeStats) -> Launch {
+        let heartbeat = config.watchlog.enabled.then(|| {
+            Arc::new(Heartbeat::with_counters(
+                config.watchlog.keyword.as_bytes(),
+                Arc::clone(stats.counters()),
+            ))
+        });
         // plan.healthcheck_id is set exactly when watchlog is enabled.
         let pinger = heartbeat
             .as_ref()
@@ -235,6 +270,16 @@ impl Launch {
             heartbeat,
         };
         Launch { spec, pinger }
+    }
+
+    /// What the health endpoint judges this start of the node by.
+    fn health_watch(&self, config: &Config) -> Option<health::Watch> {
+        let heartbeat = self.spec.heartbeat.clone()?;
+        let threshold = config.watchlog.last_threshold?;
+        Some(health::Watch {
+            heartbeat,
+            threshold,
+        })
     }
 
     /// Takes watchlog settings from a reloaded config into the running

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 
 use memchr::memmem::Finder;
 
-use crate::heartbeat::{Heartbeat, MAX_KEPT_LINE};
+use crate::heartbeat::{Counters, Heartbeat, MAX_KEPT_LINE, OutputStream};
 
 pub use crate::config::Stream;
 
@@ -434,8 +434,19 @@ struct PumpShared {
     read: AtomicU64,
     /// Bytes written on (or discarded, for a broken sink) so far.
     passed: AtomicU64,
+    /// Metrics' output byte counter for this stream (issue 14).
+    output_metric: Option<(Arc<Counters>, OutputStream)>,
     finished: Mutex<bool>,
     finished_cv: Condvar,
+}
+
+impl PumpShared {
+    fn passed_on(&self, bytes: usize) {
+        self.passed.fetch_add(bytes as u64, Ordering::Release);
+        if let Some((counters, stream)) = &self.output_metric {
+            counters.add_output(*stream, bytes as u64);
+        }
+    }
 }
 
 /// One stream's pass-through thread. Dropping the handle detaches it; it
@@ -470,6 +481,10 @@ impl Pump {
             source,
             read: AtomicU64::new(0),
             passed: AtomicU64::new(0),
+            output_metric: scan
+                .as_ref()
+                .zip(OutputStream::from_name(name))
+                .map(|((_, heartbeat), stream)| (Arc::clone(heartbeat.counters()), stream)),
             finished: Mutex::new(false),
             finished_cv: Condvar::new(),
         });
@@ -667,12 +682,12 @@ fn copy_pump(
             cut = line_cut(&buf[..filled]);
         }
         sink.write_all(&buf[..cut]);
-        shared.passed.fetch_add(cut as u64, Ordering::Release);
+        shared.passed_on(cut);
         buf.copy_within(cut..filled, 0);
         held = filled - cut;
     }
     sink.write_all(&buf[..held]);
-    shared.passed.fetch_add(held as u64, Ordering::Release);
+    shared.passed_on(held);
 }
 
 /// Where to cut a full chunk so that an unfinished last line (if not too
@@ -740,7 +755,7 @@ fn splice_pump(
             cut = line_cut(&buf[..n]);
         }
         sink.splice_from(src, cut, buf);
-        shared.passed.fetch_add(cut as u64, Ordering::Release);
+        shared.passed_on(cut);
         scanned = n - cut;
     }
     true

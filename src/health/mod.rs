@@ -141,6 +141,30 @@ impl NodeStats {
     }
 }
 
+/// Brings the endpoint in line with `http.listen` after a config reload:
+/// starts, moves or stops it. On error the endpoint stays as it was.
+pub fn apply_listen(
+    endpoint: &mut Option<Endpoint>,
+    wanted: Option<Listen>,
+    stats: &Arc<NodeStats>,
+) -> Result<(), EndpointError> {
+    match (endpoint.as_mut(), wanted) {
+        (Some(running), Some(listen)) => running.rebind(listen),
+        (None, Some(listen)) => {
+            *endpoint = Some(Endpoint::start(listen, Arc::clone(stats))?);
+            Ok(())
+        }
+        (Some(_), None) => {
+            if let Some(running) = endpoint.take() {
+                log::info!("http: http.listen removed; the endpoint stops");
+                running.stop();
+            }
+            Ok(())
+        }
+        (None, None) => Ok(()),
+    }
+}
+
 /// The heartbeat as probes see it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WatchSnapshot {
