@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::config;
 use crate::duration::display;
-use crate::heartbeat::Heartbeat;
+use crate::heartbeat::{Heartbeat, PingResult};
 
 use self::body::mask_id;
 use self::ping::{Client, Problem, Reply, Verdict};
@@ -265,6 +265,7 @@ impl Pinger {
             attempt += 1;
             match post(&target, &url, &body, deadline - now) {
                 (Verdict::Delivered, _) => {
+                    self.heartbeat.counters().record_ping(PingResult::Fail);
                     log::info!(
                         "watchlog: check {shown}: reported the node's exit with a /fail ping"
                     );
@@ -278,6 +279,7 @@ impl Pinger {
                     thread::sleep(ping::BACKOFF[attempt - 1]);
                 }
                 (Verdict::Retry(problem) | Verdict::GiveUp(problem), reply) => {
+                    self.heartbeat.counters().record_ping(PingResult::Error);
                     log::warn!(
                         "watchlog: check {shown}: the final /fail ping failed: {problem}; {}",
                         ping::hint(&problem, reply.as_ref())
@@ -347,9 +349,21 @@ fn tick(shared: &Shared, heartbeat: &Heartbeat) {
         let headline = body::status_line(heartbeat.keyword(), age, target.threshold);
         let body = body::compose(&headline, &heartbeat.last_line());
         let delivery = deliver(shared, &target, !healthy, &body);
+        count_ping(heartbeat, &delivery, !healthy);
         report(&target, delivery, &mut problem);
         previous = Some((scheduled, Instant::now()));
     }
+}
+
+/// Counts a ping for `/metrics`; one ping with its retries counts once.
+fn count_ping(heartbeat: &Heartbeat, delivery: &Delivery, fail: bool) {
+    let result = match delivery {
+        Delivery::Delivered if fail => PingResult::Fail,
+        Delivery::Delivered => PingResult::Success,
+        Delivery::Failed { .. } => PingResult::Error,
+        Delivery::Abandoned => return,
+    };
+    heartbeat.counters().record_ping(result);
 }
 
 fn whole_secs(d: Duration) -> Duration {
