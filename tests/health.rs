@@ -559,6 +559,21 @@ fn watch_config_moves_the_endpoint_without_restarting_the_node() {
         kv.log()
     );
 
+    // The same port on every interface conflicts with the listener on
+    // loopback: kubevali lets that one go first.
+    let everywhere = format!("http:\n  listen: \":{second}\"\n");
+    replace_file(&dir.path("kubevali.yaml"), &config(node, None, &everywhere));
+    wait_until("the endpoint to move to every interface", || {
+        kv.log().contains(&format!("now serving on [::]:{second}"))
+            || kv
+                .log()
+                .contains(&format!("now serving on 0.0.0.0:{second}"))
+    });
+    assert_eq!(
+        metric(second, "kubevali_config_reloads_total{result=\"success\"}"),
+        Some(2.0)
+    );
+
     // No http section: the endpoint goes away, the node stays.
     replace_file(&dir.path("kubevali.yaml"), &config(node, None, ""));
     wait_until("the endpoint to stop", || refused(second));

@@ -228,13 +228,8 @@ enum Phase {
     Done,
 }
 
-fn serve(
-    mut listener: TcpListener,
-    wake: UnixStream,
-    commands: Receiver<Command>,
-    stats: &NodeStats,
-) {
-    let mut has_listener = true;
+fn serve(listener: TcpListener, wake: UnixStream, commands: Receiver<Command>, stats: &NodeStats) {
+    let mut listener = Some(listener);
     let mut conns: Vec<Conn> = Vec::with_capacity(MAX_CONNECTIONS);
     let mut accept_paused_until: Option<Instant> = None;
     let mut fds: Vec<libc::pollfd> = Vec::with_capacity(MAX_CONNECTIONS + 2);
@@ -243,11 +238,12 @@ fn serve(
         if accept_paused_until.is_some_and(|until| now >= until) {
             accept_paused_until = None;
         }
-        let accepting = has_listener && accept_paused_until.is_none();
+        let accepting = listener.as_ref().filter(|_| accept_paused_until.is_none());
         fds.clear();
         fds.push(pollfd(wake.as_raw_fd(), libc::POLLIN));
+        // A negative descriptor is skipped by poll.
         fds.push(pollfd(
-            if accepting { listener.as_raw_fd() } else { -1 },
+            accepting.map_or(-1, |l| l.as_raw_fd()),
             libc::POLLIN,
         ));
         for conn in &conns {
@@ -281,17 +277,9 @@ fn serve(
             drain_wakeups(&wake);
             while let Ok(command) = commands.try_recv() {
                 match command {
-                    Command::Listen(new) => {
-                        listener = new;
-                        has_listener = true;
-                    }
+                    Command::Listen(new) => listener = Some(new),
                     Command::Release(done) => {
-                        // A listener that listens nowhere: closing the old
-                        // one frees its port; nothing polls this one.
-                        if let Ok(placeholder) = unbound_listener() {
-                            listener = placeholder;
-                        }
-                        has_listener = false;
+                        listener = None;
                         let _ = done.send(());
                     }
                     Command::Stop => return,
@@ -307,7 +295,8 @@ fn serve(
         }
         let now = Instant::now();
         conns.retain(|c| !matches!(c.phase, Phase::Done) && c.deadline > now);
-        if accepting && fds[1].revents != 0 {
+        let accepting = listener.as_ref().filter(|_| fds[1].fd >= 0);
+        if let Some(listener) = accepting.filter(|_| fds[1].revents != 0) {
             for _ in 0..ACCEPT_BATCH {
                 match listener.accept() {
                     Ok((stream, _)) => admit(&mut conns, stream, stats),
@@ -341,13 +330,6 @@ fn pollfd(fd: RawFd, events: libc::c_short) -> libc::pollfd {
 fn drain_wakeups(mut wake: &UnixStream) {
     let mut buf = [0u8; 64];
     while matches!(wake.read(&mut buf), Ok(n) if n > 0) {}
-}
-
-/// A listener on no address at all, to stand in for a released one.
-fn unbound_listener() -> io::Result<TcpListener> {
-    // Binding loopback port 0 always works and costs one descriptor; it is
-    // never polled or accepted on.
-    TcpListener::bind(("127.0.0.1", 0))
 }
 
 /// Takes a new connection in, evicting one if the table is full, and reads
