@@ -33,8 +33,10 @@ pub const MAX_HEAD: usize = 8 * 1024;
 pub const READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// Time a client has to take the answer.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
-/// Connections open at once; more evict the oldest idle one.
-pub const MAX_CONNECTIONS: usize = 8;
+/// Connections open at once; more evict the oldest idle one. Each holds at
+/// most a request head and an answer, so all of them together stay well
+/// under a MiB.
+pub const MAX_CONNECTIONS: usize = 16;
 /// After answering: how long to read and discard what the client still
 /// sends (a body we do not want), so that closing does not reset the
 /// connection under an answer it has not read yet.
@@ -351,12 +353,24 @@ fn admit(conns: &mut Vec<Conn>, stream: TcpStream, stats: &NodeStats) {
         return;
     }
     if conns.len() >= MAX_CONNECTIONS {
-        // Answered ones first (they only linger), then the oldest idle one,
-        // then the oldest of all.
-        let rank = |c: &Conn| match c.phase {
+        // A request that arrived since the last poll is answered rather
+        // than pushed out.
+        for waiting in conns.iter_mut() {
+            if matches!(waiting.phase, Phase::Head(_)) {
+                advance(waiting, stats);
+            }
+        }
+        conns.retain(|c| !matches!(c.phase, Phase::Done));
+    }
+    if conns.len() >= MAX_CONNECTIONS {
+        // Answered ones first (they only linger), then the oldest that has
+        // sent nothing, then the oldest with half a head, then the oldest
+        // of all.
+        let rank = |c: &Conn| match &c.phase {
             Phase::Linger | Phase::Done => 0,
-            Phase::Head(_) => 1,
-            Phase::Answer { .. } => 2,
+            Phase::Head(head) if head.is_empty() => 1,
+            Phase::Head(_) => 2,
+            Phase::Answer { .. } => 3,
         };
         if let Some(victim) = conns
             .iter()
