@@ -3,7 +3,8 @@
 //! Modules follow the data: `cli` → `config` (with `duration`) → `template` →
 //! `argv` → `supervisor` (spawn, signals, reaping) → `logpipe` (pass-through
 //! and keyword scanner, feeding `heartbeat`) → `watchlog` (pings); `reload`
-//! restarts the node on config changes; `kube` talks to the Kubernetes API;
+//! restarts the node on config changes; `health` answers the kubelet's
+//! probes and Prometheus; `kube` talks to the Kubernetes API;
 //! `install` copies the binary into a shared volume; `app` wires them up.
 
 pub mod app;
