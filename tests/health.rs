@@ -785,3 +785,59 @@ fn a_real_prometheus_scrapes_what_kubevali_reports() {
     drop(server);
     drop(kv);
 }
+
+/// The endpoint in-process: at most MAX_CONNECTIONS are held open, the
+/// oldest silent one goes first, and a stopped endpoint listens no more.
+#[test]
+fn a_full_table_pushes_out_the_oldest_silent_client() {
+    use kubevali::health::{Endpoint, Listen, MAX_CONNECTIONS, NodeStats};
+
+    let stats = NodeStats::new();
+    stats.node_started(None);
+    let endpoint = Endpoint::start(
+        Listen::Addr("127.0.0.1:0".parse().unwrap()),
+        Arc::clone(&stats),
+    )
+    .expect("bind loopback");
+    let port = endpoint.local_addr().port();
+    let connect = || {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        stream
+    };
+    let closed = |stream: &mut TcpStream| {
+        let mut buf = [0u8; 16];
+        match stream.read(&mut buf) {
+            Ok(0) => true,
+            Ok(n) => panic!("unexpected answer {:?}", &buf[..n]),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => false,
+            Err(_) => true,
+        }
+    };
+    // One that has sent half a head, then silent ones filling the table.
+    let mut half = connect();
+    half.write_all(b"GET /hea").unwrap();
+    let mut silent: Vec<TcpStream> = Vec::new();
+    for _ in 1..MAX_CONNECTIONS {
+        silent.push(connect());
+        thread::sleep(Duration::from_millis(20));
+    }
+    // All are held: the server has taken them all in once this probe,
+    // accepted after them, is answered. The probe, answered at once, does
+    // not take a place of its own.
+    assert_eq!(get(port, "/healthz").status, 200);
+    assert!(!closed(&mut half) && !closed(&mut silent[0]));
+    // One more pushes out the oldest silent client, not the older one that
+    // has asked something.
+    let _extra = connect();
+    wait_until("the oldest silent client to be pushed out", || {
+        closed(&mut silent[0])
+    });
+    assert!(!closed(&mut half), "a client that asked something stays");
+    assert!(!closed(&mut silent[1]), "only one was pushed out");
+
+    endpoint.stop();
+    assert!(refused(port), "a stopped endpoint listens no more");
+}

@@ -20,7 +20,7 @@ use crate::duration;
 use crate::heartbeat::{Counters, Heartbeat, OutputStream, PingResult};
 
 pub use listen::Listen;
-pub use server::{Endpoint, EndpointError};
+pub use server::{Endpoint, EndpointError, MAX_CONNECTIONS, MAX_HEAD, READ_TIMEOUT, WRITE_TIMEOUT};
 
 /// What the node's current start is watched for: its heartbeat and how old
 /// the last match may be.

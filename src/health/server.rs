@@ -19,7 +19,7 @@ use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -277,14 +277,16 @@ fn serve(listener: TcpListener, wake: UnixStream, commands: Receiver<Command>, s
         }
         if fds[0].revents != 0 {
             drain_wakeups(&wake);
-            while let Ok(command) = commands.try_recv() {
-                match command {
-                    Command::Listen(new) => listener = Some(new),
-                    Command::Release(done) => {
+            loop {
+                match commands.try_recv() {
+                    Ok(Command::Listen(new)) => listener = Some(new),
+                    Ok(Command::Release(done)) => {
                         listener = None;
                         let _ = done.send(());
                     }
-                    Command::Stop => return,
+                    Err(TryRecvError::Empty) => break,
+                    // The Endpoint is gone: nobody can stop us otherwise.
+                    Ok(Command::Stop) | Err(TryRecvError::Disconnected) => return,
                 }
             }
         }
@@ -350,6 +352,11 @@ fn admit(conns: &mut Vec<Conn>, stream: TcpStream, stats: &NodeStats) {
     };
     advance(&mut conn, stats);
     if matches!(conn.phase, Phase::Done) {
+        return;
+    }
+    if matches!(conn.phase, Phase::Linger) && conns.len() >= MAX_CONNECTIONS {
+        // Answered already: closing it now costs the client nothing (the
+        // answer and our FIN are on their way), evicting another might.
         return;
     }
     if conns.len() >= MAX_CONNECTIONS {
