@@ -248,6 +248,15 @@ fn probes_follow_the_node_and_its_heartbeat() {
     );
     let page = get(port, "/metrics").body;
     assert_eq!(sample(&page, "kubevali_keyword_matches_total"), Some(1.0));
+    let seen = sample(&page, "kubevali_keyword_last_seen_timestamp_seconds").expect("a timestamp");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    assert!(
+        seen <= now && now - seen < PATIENCE.as_secs_f64(),
+        "last seen at {seen}, now {now}"
+    );
     assert_eq!(sample(&page, "kubevali_node_up"), Some(1.0));
     assert!(
         !page.contains("kubevali_node_last_exit_code"),
@@ -587,8 +596,27 @@ fn watch_config_moves_the_endpoint_without_restarting_the_node() {
         Some(2.0)
     );
 
+    // A new command restarts the node; the endpoint stays and counts it.
+    let restarted = "exec sleep 601";
+    replace_file(
+        &dir.path("kubevali.yaml"),
+        &config(restarted, None, &everywhere),
+    );
+    wait_until("the node to be restarted", || {
+        metric(second, "kubevali_node_starts_total") == Some(2.0)
+    });
+    let page = get(second, "/metrics").body;
+    assert_eq!(
+        sample(&page, "kubevali_node_last_exit_code"),
+        Some(f64::from(128 + libc::SIGTERM)),
+        "the old node was stopped with SIGTERM"
+    );
+    wait_until("the new node to run", || {
+        get(second, "/healthz").status == 200
+    });
+
     // No http section: the endpoint goes away, the node stays.
-    replace_file(&dir.path("kubevali.yaml"), &config(node, None, ""));
+    replace_file(&dir.path("kubevali.yaml"), &config(restarted, None, ""));
     wait_until("the endpoint to stop", || refused(second));
     assert!(kv.child.try_wait().unwrap().is_none(), "kubevali runs on");
     assert_eq!(kv.stop(), 128 + libc::SIGTERM);
