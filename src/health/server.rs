@@ -559,7 +559,7 @@ fn answer(head: &[u8], stats: &NodeStats) -> Vec<u8> {
     else {
         return bad_request();
     };
-    if !version.starts_with(b"HTTP/1.") || target.first() != Some(&b'/') {
+    if !version.starts_with(b"HTTP/1.") {
         return bad_request();
     }
     let head_only = match method {
@@ -575,6 +575,10 @@ fn answer(head: &[u8], stats: &NodeStats) -> Vec<u8> {
             return response.encode(false);
         }
     };
+    // Origin form only (`/healthz?x`): nobody proxies through kubevali.
+    if target.first() != Some(&b'/') {
+        return bad_request();
+    }
     let path = target.split(|&b| b == b'?').next().unwrap_or_default();
     let response = match path {
         b"/healthz" => probe(liveness(&stats.snapshot())),
@@ -635,16 +639,20 @@ mod tests {
             status_of("GET /nope HTTP/1.1\r\n\r\n").0,
             "HTTP/1.1 404 Not Found"
         );
-        assert_eq!(
-            status_of("POST /healthz HTTP/1.1\r\n\r\n").0,
-            "HTTP/1.1 405 Method Not Allowed"
-        );
+        for other in ["POST /healthz", "PUT /metrics", "OPTIONS *", "DELETE /nope"] {
+            assert_eq!(
+                status_of(&format!("{other} HTTP/1.1\r\n\r\n")).0,
+                "HTTP/1.1 405 Method Not Allowed",
+                "{other}"
+            );
+        }
         for bad in [
             "GET\r\n\r\n",
             "GET /healthz\r\n\r\n",
             "GET /healthz HTTP/1.1 extra\r\n\r\n",
             "PRI * HTTP/2.0\r\n\r\n",
             "GET healthz HTTP/1.1\r\n\r\n",
+            "GET http://x/healthz HTTP/1.1\r\n\r\n",
         ] {
             assert_eq!(status_of(bad).0, "HTTP/1.1 400 Bad Request", "{bad:?}");
         }
@@ -660,6 +668,36 @@ mod tests {
         assert!(get_head.contains(&format!("Content-Length: {}", body.len())));
         assert!(get_head.contains("Content-Type: text/plain; version=0.0.4"));
         assert!(get_head.contains("Connection: close"));
+    }
+
+    #[test]
+    fn any_bytes_get_an_answer_and_never_a_panic() {
+        let stats = NodeStats::default();
+        // A small deterministic generator: no dependency, same cases each run.
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet = b"GETHAD /?hlzrmics\r\n\0\xff:1.";
+        for _ in 0..5000 {
+            let len = (next() % 64) as usize;
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = next();
+                    if r % 4 == 0 {
+                        r as u8
+                    } else {
+                        alphabet[(r >> 8) as usize % alphabet.len()]
+                    }
+                })
+                .collect();
+            let answer = answer(&bytes, &stats);
+            assert!(answer.starts_with(b"HTTP/1.1 "), "{bytes:?}");
+            let _ = head_end(&bytes, (next() % 70) as usize);
+        }
     }
 
     #[test]
