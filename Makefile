@@ -3,7 +3,7 @@ SHELL := /bin/bash
 CARGO ?= cargo
 BIN := target/release/kubevali
 
-.PHONY: build dry-run test lint unit oracle-deps bench static image e2e manifests
+.PHONY: build dry-run test lint unit oracle-deps prometheus-deps bench static image e2e manifests
 
 build:
 	$(CARGO) build --release --locked
@@ -23,7 +23,7 @@ lint:
 # Run as a child subreaper: whatever a test leaves running (kubevali, a
 # node, anything a node started) ends up as the script's child, is named,
 # killed, and fails the run.
-unit: oracle-deps
+unit: oracle-deps prometheus-deps
 	python3 tests/no_leftovers.py $(CARGO) test --all-targets --locked
 
 # The template engine's differential test runs Go 1.19 with sprig 3.2.3, from
@@ -33,6 +33,16 @@ oracle-deps:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -qq golang-go golang-github-masterminds-sprig-dev >/dev/null; \
 		else echo "warning: go or sprig missing; the differential template test will be skipped" >&2; fi; \
+	fi
+
+# tests/health.rs checks a real scrape with promtool and has a real Prometheus
+# server scrape kubevali; both come in Debian's prometheus package. Without
+# root they are skipped (loudly), except under CI=true, where they fail.
+prometheus-deps:
+	@if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y -qq prometheus >/dev/null; \
+		else echo "warning: promtool or prometheus missing; the metrics tests against them will be skipped" >&2; fi; \
 	fi
 
 # Log pass-through against cat, and the zero-copy path against the producer

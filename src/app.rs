@@ -7,13 +7,12 @@ use std::sync::Arc;
 
 use crate::argv::{Plan, Renderer};
 use crate::cli::{self, Command, RunOptions};
-use crate::config::{self, Config, ConfigError, Source};
+use crate::config::{self, Config, ConfigError, FieldPath, Source};
+use crate::health::{self, Endpoint, NodeStats, ReloadResult};
 use crate::heartbeat::Heartbeat;
 use crate::install::{self, InstallError};
 use crate::kube::{self, KubeError};
-use crate::supervisor::{
-    self, Event, Input, NodeExit, NodeSpec, OutputBytes, SpawnError, Supervisor,
-};
+use crate::supervisor::{self, Event, Input, NodeExit, NodeSpec, SpawnError, Supervisor};
 use crate::template::gofmt;
 use crate::watchlog::Pinger;
 use crate::{logging, reload, signal, sys};
@@ -115,6 +114,16 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
     if options.dry_run {
         return Ok(crate::review::dry_run(&config, &source, &options.review));
     }
+    let stats = NodeStats::new();
+    // Bound before the cluster is touched or the node started, so that a
+    // port that cannot be had is a config error with nothing done yet.
+    let endpoint = match &config.http {
+        Some(http) => Some(
+            Endpoint::start(http.listen, Arc::clone(&stats))
+                .map_err(|e| source.invalid(&FieldPath::parse("http.listen"), e.to_string()))?,
+        ),
+        None => None,
+    };
     let plan = prepare(&config, &source, options.review.index)?;
     log::info!("Starting node: {}", go_quoted(&plan.argv));
     if let Some(signal) = supervisor.stop_requested() {
@@ -136,7 +145,14 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
             error,
         })?;
     }
-    Ok(supervise(&mut supervisor, options, config, plan))
+    let mut health = Health { stats, endpoint };
+    Ok(supervise(
+        &mut supervisor,
+        options,
+        config,
+        plan,
+        &mut health,
+    ))
 }
 
 /// The node's whole life, with or without `--watch-config` (without it,
@@ -144,14 +160,20 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
 /// rendered command changes, leaves it alone when a new config is broken,
 /// renders the same command or names a program that cannot be started,
 /// and ends with the node.
-fn supervise(supervisor: &mut Supervisor, options: &RunOptions, config: Config, plan: Plan) -> i32 {
+fn supervise(
+    supervisor: &mut Supervisor,
+    options: &RunOptions,
+    config: Config,
+    plan: Plan,
+    health: &mut Health,
+) -> i32 {
     let mut config = config;
-    // One count for all of the node's lives.
-    let output_bytes = OutputBytes::default();
-    let mut launch = Launch::new(&config, plan, &output_bytes);
+    let stats = Arc::clone(&health.stats);
+    let mut launch = Launch::new(&config, plan, &stats);
     if let Err(e) = supervisor.start(&launch.spec) {
         return launch.spawn_failed(supervisor, e);
     }
+    stats.node_started(launch.health_watch(&config));
     // A restart under way: the config and plan to start once the old node
     // has stopped.
     let mut next: Option<(Config, Plan)> = None;
@@ -159,9 +181,11 @@ fn supervise(supervisor: &mut Supervisor, options: &RunOptions, config: Config, 
         match supervisor.next_event() {
             Event::ConfigChanged => {
                 let Some((new_config, plan)) = reload_config(options) else {
+                    stats.reloaded(ReloadResult::Failure);
                     continue;
                 };
                 logging::apply(&new_config.logging);
+                health.apply_listen(&new_config);
                 if next.is_some() {
                     // Already stopping for a restart: start the newest.
                     log::info!("config changed again; the restart will use the newest");
@@ -171,6 +195,9 @@ fn supervise(supervisor: &mut Supervisor, options: &RunOptions, config: Config, 
                         "config changed, but the node command is unchanged; keeping the node"
                     );
                     launch.update_watchlog(&new_config, plan);
+                    if let Some(threshold) = new_config.watchlog.last_threshold {
+                        stats.set_threshold(threshold);
+                    }
                     config = new_config;
                 } else {
                     log::info!(
@@ -182,6 +209,7 @@ fn supervise(supervisor: &mut Supervisor, options: &RunOptions, config: Config, 
                 }
             }
             Event::NodeEnded(exit) => {
+                stats.node_exited(exit.code);
                 let restart = next.take().filter(|_| exit.stopped_by_us);
                 let Some((new_config, plan)) = restart else {
                     return launch.conclude(supervisor, exit);
@@ -193,10 +221,11 @@ fn supervise(supervisor: &mut Supervisor, options: &RunOptions, config: Config, 
                     return exit.code;
                 }
                 config = new_config;
-                launch = Launch::new(&config, plan, &output_bytes);
+                launch = Launch::new(&config, plan, &stats);
                 if let Err(e) = supervisor.start(&launch.spec) {
                     return launch.spawn_failed(supervisor, e);
                 }
+                stats.node_started(launch.health_watch(&config));
             }
             // Only while no node runs, which is never the case here.
             Event::StopRequested(_) | Event::Done => {}
@@ -245,6 +274,28 @@ fn same_output_handling(old: &Config, new: &Config) -> bool {
         && scanned(old) == scanned(new)
 }
 
+/// The probes-and-metrics side of the node's life: what the endpoint
+/// reports, and the endpoint itself while `http.listen` is set.
+struct Health {
+    stats: Arc<NodeStats>,
+    endpoint: Option<Endpoint>,
+}
+
+impl Health {
+    /// Moves, starts or stops the endpoint for a reloaded config, which
+    /// counts as taken unless its `http.listen` cannot be had.
+    fn apply_listen(&mut self, config: &Config) {
+        let listen = config.http.as_ref().map(|http| http.listen);
+        match health::apply_listen(&mut self.endpoint, listen, &self.stats) {
+            Ok(()) => self.stats.reloaded(ReloadResult::Success),
+            Err(e) => {
+                log::error!("http.listen: {e}; the endpoint stays as it was");
+                self.stats.reloaded(ReloadResult::Failure);
+            }
+        }
+    }
+}
+
 /// One start of the node: how to run it and who pings for it.
 struct Launch {
     spec: NodeSpec,
@@ -252,17 +303,24 @@ struct Launch {
 }
 
 impl Launch {
-    fn new(config: &Config, plan: Plan, output_bytes: &OutputBytes) -> Launch {
-        let heartbeat = config
-            .watchlog
-            .enabled
-            .then(|| Arc::new(Heartbeat::new(config.watchlog.keyword.as_bytes())));
+    fn new(config: &Config, plan: Plan, stats: &NodeStats) -> Launch {
+        let heartbeat = config.watchlog.enabled.then(|| {
+            Arc::new(Heartbeat::with_counters(
+                config.watchlog.keyword.as_bytes(),
+                Arc::clone(stats.counters()),
+            ))
+        });
         // plan.check is set exactly when watchlog is enabled.
         let pinger = heartbeat
             .as_ref()
             .zip(plan.check)
             .map(|(heartbeat, check)| {
-                Pinger::start(&config.watchlog, check, Arc::clone(heartbeat))
+                Pinger::start_counting(
+                    &config.watchlog,
+                    check,
+                    Arc::clone(heartbeat),
+                    Arc::clone(stats.ping_stats()),
+                )
             });
         let spec = NodeSpec {
             // The rendered argv becomes bytes here until rendering
@@ -271,7 +329,7 @@ impl Launch {
             stdout: config.node_stdout,
             stderr: config.node_stderr,
             heartbeat,
-            output_bytes: output_bytes.clone(),
+            output_bytes: stats.output_bytes().clone(),
         };
         Launch { spec, pinger }
     }
@@ -283,6 +341,16 @@ impl Launch {
             .iter()
             .map(OsString::as_os_str)
             .eq(argv.iter().map(OsStr::new))
+    }
+
+    /// What the health endpoint judges this start of the node by.
+    fn health_watch(&self, config: &Config) -> Option<health::Watch> {
+        let heartbeat = self.spec.heartbeat.clone()?;
+        let threshold = config.watchlog.last_threshold?;
+        Some(health::Watch {
+            heartbeat,
+            threshold,
+        })
     }
 
     /// Takes watchlog settings from a reloaded config into the running

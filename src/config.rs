@@ -43,6 +43,24 @@ pub struct Config {
     /// How long a stopping node may take before it is killed.
     #[serde(default = "default_stop_timeout", deserialize_with = "de_duration")]
     pub stop_timeout: Duration,
+    /// The probes and metrics endpoint; off when absent.
+    #[serde(default)]
+    pub http: Option<Http>,
+}
+
+/// `http:` (issue 14). The address is checked here, with its position;
+/// whether it can be bound is only known when kubevali starts.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Http {
+    #[serde(deserialize_with = "de_listen")]
+    pub listen: crate::health::Listen,
+}
+
+fn de_listen<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<crate::health::Listen, D::Error> {
+    de_text_with(deserializer, crate::health::listen::parse)
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -848,7 +866,7 @@ mod tests {
             error("nodeTemplates:\n  command: [x]\n"),
             "kubevali.yaml:1:1: nodeTemplates: unknown field \"nodeTemplates\"; expected one of \
              commonTemplate, nodeTemplate, watchlog, nodeService, nodeStdout, nodeStderr, \
-             logging, stopSignal, stopTimeout"
+             logging, stopSignal, stopTimeout, http"
         );
         let nested = error("nodeTemplate:\n  command: [x]\n  argz: {}\n");
         assert!(
@@ -915,6 +933,31 @@ mod tests {
         assert_eq!(
             short,
             "kubevali.yaml:4:18: watchlog.lastThreshold: must be at least 1s, got 500ms"
+        );
+    }
+
+    #[test]
+    fn http_listen_is_checked_at_load() {
+        let config = parse(&format!("{MINIMAL}http:\n  listen: \":9616\"\n")).unwrap();
+        assert_eq!(
+            config.http.map(|h| h.listen),
+            Some(crate::health::Listen::Any(9616))
+        );
+        assert_eq!(parse(MINIMAL).unwrap().http, None);
+        let bad = error(&format!("{MINIMAL}http:\n  listen: \"example.com:80\"\n"));
+        assert!(
+            bad.starts_with("kubevali.yaml:4:11: http.listen: \"example.com:80\": the host"),
+            "{bad}"
+        );
+        let number = error(&format!("{MINIMAL}http:\n  listen: 9616\n"));
+        assert!(
+            number.contains("http.listen: \"9616\": no port"),
+            "{number}"
+        );
+        let missing = error(&format!("{MINIMAL}http: {{}}\n"));
+        assert!(
+            missing.contains("http: missing field \"listen\""),
+            "{missing}"
         );
     }
 

@@ -1,11 +1,17 @@
 //! The node's heartbeat: when the watched keyword was last seen in its logs.
 //!
 //! The log pumps write it (one atomic store per match, so the hot path never
-//! waits on a lock held by someone else for long); the watchlog ticker reads it.
+//! waits on a lock held by someone else for long); the watchlog ticker and
+//! the health endpoint read it.
+//!
+//! Beside it live the [`Counters`] that metrics report. A heartbeat belongs
+//! to one start of the node, while the counters span kubevali's whole life
+//! (a Prometheus counter must never go back), so every heartbeat holds an
+//! `Arc` of the one set of counters.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How much of a matching line is kept for the ping body. Healthchecks keeps
 /// 10,000 bytes of a ping body at most by default, so more is never useful.
@@ -30,16 +36,24 @@ pub struct Heartbeat {
     last_seen: AtomicU64,
     last_line: Mutex<KeptLine>,
     first_match: Condvar,
+    counters: Arc<Counters>,
 }
 
 impl Heartbeat {
+    /// A heartbeat with counters of its own.
     pub fn new(keyword: impl Into<Vec<u8>>) -> Heartbeat {
+        Heartbeat::with_counters(keyword, Arc::default())
+    }
+
+    /// A heartbeat for one start of the node that adds to `counters`.
+    pub fn with_counters(keyword: impl Into<Vec<u8>>, counters: Arc<Counters>) -> Heartbeat {
         Heartbeat {
             keyword: keyword.into(),
             epoch: Instant::now(),
             last_seen: AtomicU64::new(0),
             last_line: Mutex::new(KeptLine::default()),
             first_match: Condvar::new(),
+            counters,
         }
     }
 
@@ -71,6 +85,10 @@ impl Heartbeat {
         last.cut_after = end < line.len() || !ends_line;
         let first = self.last_seen.swap(nanos, Ordering::AcqRel) == 0;
         drop(last);
+        self.counters.matches.fetch_add(1, Ordering::Relaxed);
+        self.counters
+            .last_match_unix_ms
+            .store(unix_millis(SystemTime::now()), Ordering::Relaxed);
         if first {
             self.first_match.notify_all();
         }
@@ -124,9 +142,57 @@ pub fn keyword_window(line: &[u8], keyword: &[u8], max: usize) -> (usize, usize)
     (start, start + max)
 }
 
+/// Keyword matches over kubevali's whole life, for `/metrics`. Writers only
+/// do relaxed atomic adds and stores, so counting costs the log path
+/// nothing it would notice.
+#[derive(Debug, Default)]
+pub struct Counters {
+    matches: AtomicU64,
+    /// Wall-clock milliseconds since the Unix epoch; 0 = never.
+    last_match_unix_ms: AtomicU64,
+}
+
+impl Counters {
+    /// Lines that contained the keyword.
+    pub fn matches(&self) -> u64 {
+        self.matches.load(Ordering::Relaxed)
+    }
+
+    /// When the keyword was last seen, by the wall clock (for a timestamp
+    /// metric; probes use the heartbeat's monotonic clock).
+    pub fn last_match(&self) -> Option<Duration> {
+        let millis = self.last_match_unix_ms.load(Ordering::Relaxed);
+        (millis != 0).then(|| Duration::from_millis(millis))
+    }
+}
+
+/// Milliseconds since the Unix epoch, at least 1 (0 means "never"); a clock
+/// set before 1970 reads as 1 ms.
+fn unix_millis(time: SystemTime) -> u64 {
+    let millis = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    millis.max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matches_count_into_shared_counters_across_heartbeats() {
+        let counters = Arc::new(Counters::default());
+        assert_eq!(counters.last_match(), None);
+        let first = Heartbeat::with_counters("kw", Arc::clone(&counters));
+        first.record_match(b"a kw line");
+        first.record_match(b"kw again");
+        let second = Heartbeat::with_counters("kw", Arc::clone(&counters));
+        second.record_match(b"kw");
+        assert_eq!(counters.matches(), 3);
+        let seen = counters.last_match().expect("a match was recorded");
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+        assert!(seen <= now && now - seen < Duration::from_secs(60));
+    }
 
     #[test]
     fn windows_keep_the_keyword_near_their_middle() {

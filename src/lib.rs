@@ -3,9 +3,10 @@
 //! Modules follow the data: `cli` → `config` (with `duration`) → `template`
 //! → `argv` → `supervisor` (the node's state: spawn, signals, reaping) →
 //! `logpipe` (pass-through and keyword scanner, feeding `heartbeat`) →
-//! `watchlog` (pings); `reload` notices config changes; `kube` talks to the
-//! Kubernetes API; `install` copies the binary into a shared volume; `app`
-//! wires them up. Leaves: `signal` (names, parsing, what is forwarded) and
+//! `watchlog` (pings); `reload` notices config changes; `health` answers the
+//! kubelet's probes and Prometheus; `review` renders every replica for a
+//! reviewer; `kube` talks to the Kubernetes API; `install` copies the
+//! binary into a shared volume; `app` wires them up. Leaves: `signal` (names, parsing, what is forwarded) and
 //! `sys` (every call into the C library).
 //!
 //! The public modules are what the integration tests and the fuzz target
@@ -19,6 +20,7 @@ mod base64;
 mod cli;
 pub mod config;
 mod duration;
+pub mod health;
 pub mod heartbeat;
 pub mod install;
 pub mod kube;

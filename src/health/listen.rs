@@ -1,0 +1,209 @@
+//! `http.listen`: the address the endpoint listens on, and binding it.
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+/// Where the endpoint listens: one address, or every interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listen {
+    /// `:9616`: every interface, IPv6 and IPv4 where the system has both.
+    Any(u16),
+    /// `127.0.0.1:9616`, `[::1]:9616`, `localhost:9616`.
+    Addr(SocketAddr),
+}
+
+impl Listen {
+    pub fn port(self) -> u16 {
+        match self {
+            Listen::Any(port) => port,
+            Listen::Addr(addr) => addr.port(),
+        }
+    }
+}
+
+impl fmt::Display for Listen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Listen::Any(port) => write!(f, ":{port}"),
+            Listen::Addr(addr) => addr.fmt(f),
+        }
+    }
+}
+
+/// Reads `host:port`. The host is empty (every interface), an IP address
+/// (IPv6 in brackets) or `localhost`; other names are refused, because
+/// resolving them would make loading the config depend on DNS. Port 0 asks
+/// the system for a free port (kubevali logs which).
+pub fn parse(text: &str) -> Result<Listen, String> {
+    let expected = "expected host:port, such as \":9616\" (every interface) or \"127.0.0.1:9616\"";
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err(format!("{text:?}: no port; {expected}"));
+    };
+    // Plain digits only: u16's parser would also take "+80".
+    let digits = !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit());
+    let port = match port.parse::<u16>() {
+        Ok(number) if digits => number,
+        _ => {
+            return Err(format!(
+                "{text:?}: the port must be a number from 0 to 65535; {expected}"
+            ));
+        }
+    };
+    if host.is_empty() {
+        return Ok(Listen::Any(port));
+    }
+    let ip = if host == "localhost" {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        match inner.parse::<Ipv6Addr>() {
+            Ok(ip) => IpAddr::V6(ip),
+            Err(_) => return Err(format!("{text:?}: {inner:?} is not an IPv6 address")),
+        }
+    } else {
+        match host.parse::<Ipv4Addr>() {
+            Ok(ip) => IpAddr::V4(ip),
+            Err(_) if host.contains(':') => {
+                return Err(format!(
+                    "{text:?}: write an IPv6 address in brackets, such as \"[::1]:9616\""
+                ));
+            }
+            Err(_) => {
+                return Err(format!(
+                    "{text:?}: the host must be empty, an IP address or localhost (names are not looked up)"
+                ));
+            }
+        }
+    };
+    Ok(Listen::Addr(SocketAddr::new(ip, port)))
+}
+
+/// Binds `listen`. For every interface it asks for an IPv6 socket that
+/// also takes IPv4 (a pod may have either address family), and falls back
+/// to IPv4 alone where the kernel has no IPv6.
+pub fn bind(listen: Listen) -> io::Result<TcpListener> {
+    match listen {
+        Listen::Addr(addr) => TcpListener::bind(addr),
+        Listen::Any(port) => match bind_dual_stack(port) {
+            Ok(listener) => Ok(listener),
+            Err(e)
+                if matches!(
+                    e.raw_os_error(),
+                    Some(libc::EAFNOSUPPORT | libc::EADDRNOTAVAIL | libc::EPROTONOSUPPORT)
+                ) =>
+            {
+                TcpListener::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), port))
+            }
+            Err(e) => Err(e),
+        },
+    }
+}
+
+fn bind_dual_stack(port: u16) -> io::Result<TcpListener> {
+    let last_error = io::Error::last_os_error;
+    // SAFETY: socket(2) with constant arguments; the descriptor is owned
+    // from here on.
+    let fd = unsafe { libc::socket(libc::AF_INET6, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(last_error());
+    }
+    // SAFETY: a fresh descriptor nobody else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let set = |level, option, value: libc::c_int| {
+        // SAFETY: the option value is one int, as both options expect.
+        let rc = unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                level,
+                option,
+                (&raw const value).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc == 0 { Ok(()) } else { Err(last_error()) }
+    };
+    set(libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 0)?;
+    // As std does for its listeners: a restarted kubevali can bind again
+    // while old connections linger in TIME_WAIT.
+    set(libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+    // SAFETY: sockaddr_in6 is plain data; all zeroes is the any-address.
+    let mut addr: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+    addr.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+    addr.sin6_port = port.to_be();
+    // SAFETY: a valid sockaddr_in6 and its size.
+    let rc = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (&raw const addr).cast(),
+            std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return Err(last_error());
+    }
+    // SAFETY: listen(2) on our own socket.
+    if unsafe { libc::listen(fd.as_raw_fd(), 128) } != 0 {
+        return Err(last_error());
+    }
+    Ok(TcpListener::from(fd))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepted_forms() {
+        assert_eq!(parse(":9616"), Ok(Listen::Any(9616)));
+        assert_eq!(
+            parse("127.0.0.1:9616"),
+            Ok(Listen::Addr("127.0.0.1:9616".parse().unwrap()))
+        );
+        assert_eq!(
+            parse("[::1]:80"),
+            Ok(Listen::Addr("[::1]:80".parse().unwrap()))
+        );
+        assert_eq!(
+            parse("localhost:0"),
+            Ok(Listen::Addr("127.0.0.1:0".parse().unwrap()))
+        );
+        assert_eq!(parse("0.0.0.0:65535").unwrap().port(), 65535);
+    }
+
+    #[test]
+    fn refused_forms_say_why() {
+        for (text, why) in [
+            ("9616", "no port"),
+            (":", "must be a number"),
+            (":+80", "must be a number"),
+            (":65536", "must be a number"),
+            (":-1", "must be a number"),
+            ("::1:80", "in brackets"),
+            ("[::1", "brackets"),
+            ("[x]:80", "not an IPv6 address"),
+            ("example.com:80", "names are not looked up"),
+            ("1.2.3:80", "names are not looked up"),
+        ] {
+            let error = parse(text).expect_err(text);
+            assert!(error.contains(why), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn display_gives_back_what_parses() {
+        for text in [":9616", "127.0.0.1:1", "[::1]:2"] {
+            assert_eq!(parse(text).unwrap().to_string(), text);
+        }
+    }
+
+    #[test]
+    fn every_interface_takes_ipv4_and_ipv6() {
+        let listener = bind(Listen::Any(0)).expect("bind any");
+        let port = listener.local_addr().unwrap().port();
+        std::net::TcpStream::connect(("127.0.0.1", port)).expect("IPv4 connect");
+        if listener.local_addr().unwrap().is_ipv6() {
+            std::net::TcpStream::connect(("::1", port)).expect("IPv6 connect");
+        }
+    }
+}
