@@ -126,6 +126,15 @@ pub fn poll(fd: RawFd, events: libc::c_short, timeout_ms: c_int) -> bool {
     }
 }
 
+/// `poll(2)` over several descriptors: how many are ready, or the error
+/// (EINTR included, for the caller to decide).
+pub fn poll_many(fds: &mut [libc::pollfd], timeout_ms: c_int) -> io::Result<usize> {
+    let count = libc::nfds_t::try_from(fds.len()).unwrap_or(libc::nfds_t::MAX);
+    // SAFETY: `fds` is a valid, writable array of at least `count` pollfds.
+    let ready = unsafe { libc::poll(fds.as_mut_ptr(), count, timeout_ms) };
+    check(ready).map(|n| n as usize)
+}
+
 /// A close-on-exec pipe as (read end, write end).
 pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as c_int; 2];
@@ -573,6 +582,58 @@ fn reset_signals() -> io::Result<()> {
     } else {
         Err(io::Error::last_os_error())
     }
+}
+
+/// A TCP listener on `[::]:port` that takes IPv4 connections too
+/// (IPV6_V6ONLY off, whatever the system's default), with SO_REUSEADDR as
+/// std sets it for its own listeners.
+pub fn listen_dual_stack(port: u16) -> io::Result<std::net::TcpListener> {
+    let last_error = io::Error::last_os_error;
+    // SAFETY: socket(2) with constant arguments; the descriptor is owned
+    // from here on.
+    let fd = unsafe { libc::socket(libc::AF_INET6, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(last_error());
+    }
+    // SAFETY: a fresh descriptor nobody else owns.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let set = |level, option, value: libc::c_int| {
+        // SAFETY: the option value is one int, as both options expect.
+        let rc = unsafe {
+            libc::setsockopt(
+                fd.as_raw_fd(),
+                level,
+                option,
+                (&raw const value).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc == 0 { Ok(()) } else { Err(last_error()) }
+    };
+    set(libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 0)?;
+    // As std does for its listeners: a restarted kubevali can bind again
+    // while old connections linger in TIME_WAIT.
+    set(libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
+    // SAFETY: sockaddr_in6 is plain data; all zeroes is the any-address.
+    let mut addr: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+    addr.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+    addr.sin6_port = port.to_be();
+    // SAFETY: a valid sockaddr_in6 and its size.
+    let rc = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (&raw const addr).cast(),
+            std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+        )
+    };
+    if rc != 0 {
+        return Err(last_error());
+    }
+    // SAFETY: listen(2) on our own socket.
+    if unsafe { libc::listen(fd.as_raw_fd(), 128) } != 0 {
+        return Err(last_error());
+    }
+    Ok(std::net::TcpListener::from(fd))
 }
 
 #[cfg(test)]

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 /// Where the endpoint listens: one address, or every interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,52 +100,7 @@ pub fn bind(listen: Listen) -> io::Result<TcpListener> {
 }
 
 fn bind_dual_stack(port: u16) -> io::Result<TcpListener> {
-    let last_error = io::Error::last_os_error;
-    // SAFETY: socket(2) with constant arguments; the descriptor is owned
-    // from here on.
-    let fd = unsafe { libc::socket(libc::AF_INET6, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(last_error());
-    }
-    // SAFETY: a fresh descriptor nobody else owns.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    let set = |level, option, value: libc::c_int| {
-        // SAFETY: the option value is one int, as both options expect.
-        let rc = unsafe {
-            libc::setsockopt(
-                fd.as_raw_fd(),
-                level,
-                option,
-                (&raw const value).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-        if rc == 0 { Ok(()) } else { Err(last_error()) }
-    };
-    set(libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, 0)?;
-    // As std does for its listeners: a restarted kubevali can bind again
-    // while old connections linger in TIME_WAIT.
-    set(libc::SOL_SOCKET, libc::SO_REUSEADDR, 1)?;
-    // SAFETY: sockaddr_in6 is plain data; all zeroes is the any-address.
-    let mut addr: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
-    addr.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-    addr.sin6_port = port.to_be();
-    // SAFETY: a valid sockaddr_in6 and its size.
-    let rc = unsafe {
-        libc::bind(
-            fd.as_raw_fd(),
-            (&raw const addr).cast(),
-            std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
-        )
-    };
-    if rc != 0 {
-        return Err(last_error());
-    }
-    // SAFETY: listen(2) on our own socket.
-    if unsafe { libc::listen(fd.as_raw_fd(), 128) } != 0 {
-        return Err(last_error());
-    }
-    Ok(TcpListener::from(fd))
+    crate::sys::listen_dual_stack(port)
 }
 
 #[cfg(test)]

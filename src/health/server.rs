@@ -265,10 +265,7 @@ fn serve(listener: TcpListener, wake: UnixStream, commands: Receiver<Command>, s
             // Round up, so the deadline has passed when poll returns.
             i32::try_from(wait.as_millis() + 1).unwrap_or(i32::MAX)
         });
-        // SAFETY: `fds` is a valid array of pollfd of that length.
-        let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout) };
-        if ready < 0 {
-            let error = io::Error::last_os_error();
+        if let Err(error) = crate::sys::poll_many(&mut fds, timeout) {
             if error.kind() != ErrorKind::Interrupted {
                 log::error!("http: poll failed: {error}; the endpoint stops");
                 return;

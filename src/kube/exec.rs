@@ -369,10 +369,9 @@ fn kill_group(child: &Child) {
     let Ok(pid) = libc::pid_t::try_from(child.id()) else {
         return;
     };
-    // SAFETY: kill(2) takes no pointers. The group is the plugin's own
-    // (process_group(0)) and the plugin is not reaped yet, so the id
-    // cannot name anybody else's group.
-    unsafe { libc::kill(-pid, libc::SIGKILL) };
+    // The group is the plugin's own (process_group(0)) and the plugin is
+    // not reaped yet, so the id cannot name anybody else's group.
+    let _ = crate::sys::kill(-pid, libc::SIGKILL);
 }
 
 #[derive(Deserialize)]
