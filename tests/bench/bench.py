@@ -7,6 +7,8 @@ by genlog.py and kept in target/bench/). Measured in alternating pairs:
   pass-through:  producer | cat            vs  kubevali (watchlog on, pinging a
                                                loopback listener) running the producer
   zero-copy:     producer alone            vs  kubevali (watchlog off) running the producer
+  scraped:       kubevali as in pass-through  vs  the same with `http.listen` set and
+                 /metrics and /healthz fetched every second while it runs
 
 each with the output going to /dev/null ("null") and, closer to a container
 runtime, into a pipe read by another `cat > /dev/null` ("pipe").
@@ -22,8 +24,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import socket
 import threading
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KEYWORD = "Prepared block"
@@ -44,7 +48,7 @@ def rusage_cpu(ru):
     return ru.ru_utime + ru.ru_stime
 
 
-def write_config(path, node_argv, ping_url=None):
+def write_config(path, node_argv, ping_url=None, http_port=None):
     quoted = ", ".join("'" + a.replace("'", "''") + "'" for a in node_argv)
     text = f"""nodeTemplate:
   index: "0"
@@ -59,6 +63,10 @@ def write_config(path, node_argv, ping_url=None):
   pingBaseURL: "{ping_url}"
   pingInterval: 1s
   pingTimeout: 2s
+"""
+    if http_port:
+        text += f"""http:
+  listen: "127.0.0.1:{http_port}"
 """
     with open(path, "w") as f:
         f.write(text)
@@ -145,7 +153,26 @@ def run_cat(data, sink_kind, tmp):
     return wall, rusage_cpu(ru), read_time(timefile)
 
 
-def run_kubevali(binary, config, sink_kind, tmp):
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def scraper(port, stop, counts):
+    """Fetches /metrics and /healthz once a second, as Prometheus and the
+    kubelet would, until `stop` is set."""
+    while not stop.wait(1.0):
+        for path in ("/metrics", "/healthz"):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as r:
+                    r.read()
+                counts[0] += 1
+            except OSError:
+                counts[1] += 1
+
+
+def run_kubevali(binary, config, sink_kind, tmp, scrape_port=None, scrapes=None):
     """kubevali running the producer: wall, own CPU seconds, peak RSS KiB."""
     timefile = os.path.join(tmp, "producer.time")
     with Sink(sink_kind) as out:
@@ -154,8 +181,12 @@ def run_kubevali(binary, config, sink_kind, tmp):
         rss = [0]
         sampler = threading.Thread(target=peak_rss_sampler, args=(proc.pid, rss))
         sampler.start()
+        stop = threading.Event()
+        if scrape_port:
+            threading.Thread(target=scraper, args=(scrape_port, stop, scrapes), daemon=True).start()
         _, status, ru = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        stop.set()
         sampler.join()
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
@@ -180,7 +211,7 @@ def main():
     ap.add_argument("--pairs", type=int, default=7)
     ap.add_argument("--data-dir", default="target/bench")
     ap.add_argument("--sinks", default="null,pipe")
-    ap.add_argument("--paths", default="pass-through,zero-copy")
+    ap.add_argument("--paths", default="pass-through,zero-copy,scraped")
     args = ap.parse_args()
 
     os.makedirs(args.data_dir, exist_ok=True)
@@ -199,6 +230,10 @@ def main():
         listener = PingListener()
         write_config(watch_cfg, producer_cmd(timefile, data), ping_url=listener.url)
         write_config(plain_cfg, producer_cmd(timefile, data))
+        http_port = free_port()
+        http_cfg = os.path.join(tmp, "http.yaml")
+        write_config(http_cfg, producer_cmd(timefile, data), ping_url=listener.url, http_port=http_port)
+        scrapes = [0, 0]
         subprocess.run(["cat", data], stdout=subprocess.DEVNULL, check=True)  # page cache
 
         print(f"machine: {machine()}")
@@ -211,9 +246,14 @@ def main():
                 pass_through(args, binary, data, sink, tmp, watch_cfg, size, gib)
             if "zero-copy" in paths:
                 zero_copy(args, binary, data, sink, tmp, plain_cfg, size)
+            if "scraped" in paths:
+                scraped(args, binary, sink, tmp, watch_cfg, http_cfg, http_port, scrapes, size, gib)
         listener.close()
         print(f"\npings received by the loopback listener: {listener.pings}")
-        print("baseline: pass-through = producer | cat; zero-copy = producer alone."
+        if "scraped" in paths:
+            print(f"scrapes answered: {scrapes[0]}, failed: {scrapes[1]}")
+        print("baseline: pass-through = producer | cat; zero-copy = producer alone;"
+              " scraped = kubevali as in pass-through, not scraped (its CPU in the cat column)."
               "\nratio = median of per-pair kubevali/baseline wall times;"
               " best = fastest kubevali run / fastest baseline run.")
 
@@ -251,6 +291,27 @@ def zero_copy(args, binary, data, sink, tmp, plain_cfg, size):
         ratios.append(kv[-1] / base[-1])
     row(sink, "zero-copy", kv, base, ratios, size,
         f"{'':12} {'':13} {max(rss) / 1024:8.2f} MiB")
+
+
+def scraped(args, binary, sink, tmp, watch_cfg, http_cfg, port, scrapes, size, gib):
+    """kubevali with the endpoint scraped every second against the same
+    kubevali without it: the baseline columns are kubevali's own."""
+    kv, base, ratios, kv_cpu, base_cpu, rss = [], [], [], [], [], []
+    for i in range(args.pairs):
+        order = (0, 1) if i % 2 == 0 else (1, 0)
+        for which in order:
+            if which == 0:
+                wall, cpu, _, _ = run_kubevali(binary, watch_cfg, sink, tmp)
+                base.append(wall)
+                base_cpu.append(cpu / gib)
+            else:
+                wall, cpu, peak, _ = run_kubevali(binary, http_cfg, sink, tmp, port, scrapes)
+                kv.append(wall)
+                kv_cpu.append(cpu / gib)
+                rss.append(peak)
+        ratios.append(kv[-1] / base[-1])
+    row(sink, "scraped", kv, base, ratios, size,
+        f"{statistics.median(kv_cpu):12.3f} {statistics.median(base_cpu):13.3f} {max(rss) / 1024:8.2f} MiB")
 
 
 def row(sink, path, kv, base, ratios, size, rest):
