@@ -11,7 +11,6 @@ use crate::heartbeat::Heartbeat;
 use crate::install::{self, InstallError};
 use crate::kube::{self, KubeError};
 use crate::supervisor::{self, Event, NodeExit, NodeSpec, SpawnError, Supervisor};
-use crate::template::gofmt;
 use crate::watchlog::Pinger;
 use crate::{logging, quote, reload};
 
@@ -107,7 +106,14 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
     let plan = prepare(&config, &source, options.dry_run)?;
     log::info!("Starting node: {}", go_quoted(&plan.argv));
     if options.dry_run {
-        println!("{}", quote::shell_line(&plan.argv));
+        let mut line = quote::shell_line(&plan.argv);
+        line.push(b'\n');
+        std::io::Write::write_all(&mut std::io::stdout(), &line).map_err(|error| {
+            AppError::Setup {
+                what: "print the command line",
+                error,
+            }
+        })?;
         return Ok(0);
     }
     let launch = Launch::new(&config, plan);
@@ -290,7 +296,7 @@ fn exit_headline(exit: &NodeExit) -> String {
 /// Renders the config and makes the cluster match it (the NodePort
 /// Service), as at every (re)start of the node. A dry run only reads.
 fn prepare(config: &Config, source: &Source, dry_run: bool) -> Result<Plan, AppError> {
-    let env = |name: &str| std::env::var(name).ok();
+    let env = |name: &str| std::env::var_os(name);
     // One per render: the node list is fetched at most once, and only if a
     // template asks for it.
     let cluster = kube::Lazy::from_env();
@@ -300,7 +306,7 @@ fn prepare(config: &Config, source: &Source, dry_run: bool) -> Result<Plan, AppE
         env: &env,
         nodes: Some(&cluster),
     }
-    .render()?;
+    .render_for_exec(crate::argv::ExecRoom::of_this_process())?;
     if let Some(node_port) = plan.node_port {
         let pod_name = cluster.pod_name().unwrap_or_default().to_owned();
         let force_update = config.node_service.force_update;
@@ -316,9 +322,6 @@ fn prepare(config: &Config, source: &Source, dry_run: bool) -> Result<Plan, AppE
 }
 
 /// The argv as the original logged it: each word quoted by Go's rules.
-fn go_quoted(argv: &[String]) -> String {
-    argv.iter()
-        .map(|word| gofmt::quote(word))
-        .collect::<Vec<_>>()
-        .join(" ")
+fn go_quoted(argv: &[std::ffi::OsString]) -> String {
+    quote::go_quoted_line(argv)
 }

@@ -72,7 +72,7 @@ pub const DRAIN_STALL: Duration = Duration::from_secs(10);
 /// What to run and where its output goes.
 pub struct NodeSpec {
     /// The rendered command line; `argv[0]` is looked up in PATH.
-    pub argv: Vec<String>,
+    pub argv: Vec<std::ffi::OsString>,
     /// Where the node's stdout goes.
     pub stdout: Stream,
     /// Where the node's stderr goes.
@@ -265,17 +265,18 @@ impl Supervisor {
     /// Starts the node. Its stdin and environment are kubevali's; it runs in
     /// a process group of its own.
     pub fn spawn(&mut self, spec: &NodeSpec) -> Result<Node, SpawnError> {
-        let Some(command) = spec.argv.first() else {
+        let Some(command_word) = spec.argv.first() else {
             return Err(SpawnError::NoCommand);
         };
-        let program = resolve(command, std::env::var_os("PATH").as_deref())?;
+        let command = command_word.to_string_lossy().into_owned();
+        let program = resolve(&command, std::env::var_os("PATH").as_deref())?;
         let other = |reason| SpawnError::Other {
             command: command.clone(),
             reason,
         };
 
         let mut cmd = Command::new(&program);
-        cmd.arg0(command)
+        cmd.arg0(command_word)
             .args(&spec.argv[1..])
             .stdin(Stdio::inherit())
             .process_group(0);
@@ -318,7 +319,7 @@ impl Supervisor {
         self.early_stop.store(0, Ordering::SeqCst);
         let child = cmd
             .spawn()
-            .map_err(|err| spawn::classify(command, &program, err))?;
+            .map_err(|err| spawn::classify(&command, &program, err))?;
         // The parent's copies of the pipes' write ends must close now, or
         // the pumps would never see end of file.
         drop(cmd);

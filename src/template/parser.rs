@@ -1,16 +1,14 @@
 //! Builds trees from tokens with Go's grammar and Go's parse-time checks
 //! (undefined variables, unknown functions, `break` outside `range`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ast::{Arg, Branch, Command, Node, Number, Origin, Pipe, Tree, is_empty_tree};
 use super::funcs;
+use super::limits::MAX_PARSE_NESTING as MAX_NESTING;
 use super::lexer::{self, Kind, Token};
 use super::strconv;
-
-/// Nesting deeper than this (parentheses, control structures) is refused
-/// rather than risking the stack.
-const MAX_NESTING: usize = 200;
 
 #[derive(Debug)]
 pub struct ParseError {
@@ -36,6 +34,7 @@ pub fn parse(src: &str, origin: Origin) -> Result<Vec<Tree>> {
         nesting: 0,
         origin,
         trees: Vec::new(),
+        tree_index: HashMap::new(),
     };
     let root = p.parse_top()?;
     p.add(Tree {
@@ -62,6 +61,8 @@ struct Parser<'a> {
     nesting: usize,
     origin: Origin,
     trees: Vec<Tree>,
+    /// Where each name sits in `trees`, so many `define`s stay linear.
+    tree_index: HashMap<Arc<str>, usize>,
 }
 
 impl Parser<'_> {
@@ -151,7 +152,7 @@ impl Parser<'_> {
     /// Go's `Tree.add`: a second non-empty definition of a name is an error;
     /// an empty one never replaces a non-empty one.
     fn add(&mut self, tree: Tree) -> Result<()> {
-        if let Some(i) = self.trees.iter().position(|t| t.name == tree.name) {
+        if let Some(&i) = self.tree_index.get(&tree.name) {
             if is_empty_tree(&self.trees[i].root) {
                 self.trees[i] = tree;
             } else if !is_empty_tree(&tree.root) {
@@ -162,6 +163,7 @@ impl Parser<'_> {
             }
             return Ok(());
         }
+        self.tree_index.insert(tree.name.clone(), self.trees.len());
         self.trees.push(tree);
         Ok(())
     }
@@ -193,7 +195,7 @@ impl Parser<'_> {
         if !matches!(t.kind, Kind::String | Kind::RawString) {
             return self.unexpected(t, context);
         }
-        let name = self.unquote(t)?;
+        let name = self.template_name(t, context)?;
         self.expect(Kind::RightDelim, context)?;
         let saved_vars = std::mem::replace(&mut self.vars, vec![Arc::from("$")]);
         let saved_range = std::mem::replace(&mut self.range_depth, 0);
@@ -210,7 +212,7 @@ impl Parser<'_> {
             }
         }
         self.add(Tree {
-            name: Arc::from(name),
+            name,
             origin: self.origin,
             root,
         })
@@ -342,7 +344,19 @@ impl Parser<'_> {
 
     fn template_name(&mut self, t: Token, context: &str) -> Result<Arc<str>> {
         match t.kind {
-            Kind::String | Kind::RawString => Ok(Arc::from(self.unquote(t)?)),
+            Kind::String | Kind::RawString => {
+                let bytes = self.unquote(t)?;
+                match String::from_utf8(bytes) {
+                    Ok(name) => Ok(Arc::from(name)),
+                    Err(_) => self.error(
+                        t.start,
+                        format!(
+                            "template name {} is not valid UTF-8, which kubevali does not support",
+                            self.text(t)
+                        ),
+                    ),
+                }
+            }
             _ => self.unexpected(t, context),
         }
     }
@@ -598,19 +612,10 @@ impl Parser<'_> {
         }))
     }
 
-    fn unquote(&self, t: Token) -> Result<String> {
+    fn unquote(&self, t: Token) -> Result<Vec<u8>> {
         let text = self.text(t);
-        strconv::unquote(text).or_else(|e| match e {
-            strconv::UnquoteError::InvalidUtf8 => self.error(
-                t.start,
-                format!(
-                    "string literal {text} is not valid UTF-8, which is not supported by kubevali"
-                ),
-            ),
-            strconv::UnquoteError::Syntax => {
-                self.error(t.start, format!("invalid string literal {text}"))
-            }
-        })
+        strconv::unquote(text)
+            .or_else(|_| self.error(t.start, format!("invalid string literal {text}")))
     }
 
     /// Go's `parse.newNumber`: every interpretation that fits.

@@ -6,10 +6,50 @@ mod builtin;
 mod kube;
 mod sprig;
 
+use std::fmt;
+
 use super::NodeAddresses;
+use super::limits::MAX_STRING;
 use super::value::Value;
 
-pub use sprig::MAX_STRING;
+/// Why a function call failed. The evaluator reports it as Go does, after
+/// `error calling NAME: `.
+#[derive(Debug)]
+pub enum FuncError {
+    /// Go's (or sprig's) own error text, or the message given to `fail`.
+    Message(String),
+    /// The result would be longer than the engine allows.
+    TooLarge,
+    /// A bound of kubevali's own (see `limits`), with its explanation.
+    Limit(String),
+    /// An `include` failed; the evaluator holds the error itself, so that
+    /// recursion does not stack one message prefix per level.
+    Nested,
+}
+
+impl fmt::Display for FuncError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FuncError::Message(text) | FuncError::Limit(text) => f.write_str(text),
+            FuncError::TooLarge => write!(f, "result larger than {MAX_STRING} bytes"),
+            FuncError::Nested => f.write_str("error in included template"),
+        }
+    }
+}
+
+impl From<&str> for FuncError {
+    fn from(text: &str) -> FuncError {
+        FuncError::Message(text.to_owned())
+    }
+}
+
+impl From<String> for FuncError {
+    fn from(text: String) -> FuncError {
+        FuncError::Message(text)
+    }
+}
+
+pub type FuncResult = Result<Value, FuncError>;
 
 /// A Go parameter type, as `text/template` converts arguments to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,14 +67,16 @@ pub enum Param {
 
 /// What a function may reach besides its arguments.
 pub trait Host {
-    fn env(&self, name: &str) -> Option<String>;
+    /// The variable's bytes, as Go's `os.Getenv` gives them.
+    fn env(&self, name: &str) -> Option<Vec<u8>>;
     fn nodes(&self) -> Option<&dyn NodeAddresses>;
-    /// Helm's `include`: runs a named template into a string.
-    fn include(&mut self, name: &str, data: Value) -> Result<String, String>;
+    /// Helm's `include`: runs a named template of the common set into a
+    /// string.
+    fn include(&mut self, name: &[u8], data: Value) -> Result<Vec<u8>, FuncError>;
 }
 
-pub type PureFn = fn(&[Value]) -> Result<Value, String>;
-pub type HostFn = fn(&mut dyn Host, &[Value]) -> Result<Value, String>;
+pub type PureFn = fn(&[Value]) -> FuncResult;
+pub type HostFn = fn(&mut dyn Host, &[Value]) -> FuncResult;
 
 pub enum Imp {
     Pure(PureFn),

@@ -1,5 +1,13 @@
 //! The parts of Go's `strconv` whose exact acceptance rules show in template
-//! output: number literals, sprig's string-to-number casts, string literals.
+//! output: number literals, sprig's string-to-number casts, string literals
+//! (here), quoting (`quote`), float formatting (`ftoa`) and `IsPrint`.
+
+mod ftoa;
+mod isprint;
+mod quote;
+
+pub use ftoa::format_float;
+pub use quote::{append_escaped_rune, append_quoted, can_backquote, is_print, quote, quote_to_ascii};
 
 #[derive(Debug, PartialEq)]
 pub enum NumError {
@@ -196,30 +204,22 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     Some(value * 2f64.powi(shift))
 }
 
+/// A literal Go's `strconv.Unquote` rejects.
 #[derive(Debug)]
-pub enum UnquoteError {
-    Syntax,
-    /// Byte escapes that do not form UTF-8 (Go allows them; we cannot).
-    InvalidUtf8,
-}
+pub struct UnquoteError;
 
 /// Go's `strconv.Unquote` for the three quote styles template literals use.
-pub fn unquote(s: &str) -> Result<String, UnquoteError> {
-    unquote_bytes(s)
-        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| UnquoteError::InvalidUtf8))
-}
-
-fn unquote_bytes(s: &str) -> Result<Vec<u8>, UnquoteError> {
-    let syntax = |()| UnquoteError::Syntax;
+pub fn unquote(s: &str) -> Result<Vec<u8>, UnquoteError> {
+    let syntax = |()| UnquoteError;
     let b = s.as_bytes();
     if b.len() < 2 || b[0] != b[b.len() - 1] {
-        return Err(UnquoteError::Syntax);
+        return Err(UnquoteError);
     }
     let body = &s[1..s.len() - 1];
     match b[0] {
         b'`' => {
             if body.contains('`') {
-                return Err(UnquoteError::Syntax);
+                return Err(UnquoteError);
             }
             // Go drops carriage returns from raw strings.
             Ok(body.replace('\r', "").into_bytes())
@@ -239,15 +239,15 @@ fn unquote_bytes(s: &str) -> Result<Vec<u8>, UnquoteError> {
                 }
                 rest = tail;
                 if quote == '\'' && !rest.is_empty() {
-                    return Err(UnquoteError::Syntax);
+                    return Err(UnquoteError);
                 }
             }
             if quote == '\'' && out.is_empty() {
-                return Err(UnquoteError::Syntax);
+                return Err(UnquoteError);
             }
             Ok(out)
         }
-        _ => Err(UnquoteError::Syntax),
+        _ => Err(UnquoteError),
     }
 }
 
@@ -363,10 +363,10 @@ mod tests {
 
     #[test]
     fn unquoting() {
-        assert_eq!(unquote(r#""a\tb\u00e9\x41""#).unwrap(), "a\tbéA");
-        assert_eq!(unquote("`a\r\nb`").unwrap(), "a\nb");
+        assert_eq!(unquote(r#""a\tb\u00e9\x41""#).unwrap(), "a\tbéA".as_bytes());
+        assert_eq!(unquote("`a\r\nb`").unwrap(), b"a\nb");
         assert!(unquote(r#""\'""#).is_err());
-        assert!(unquote(r#""\xff""#).is_err());
+        assert_eq!(unquote(r#""\xff""#).unwrap(), b"\xff");
         assert!(unquote(r#""\q""#).is_err());
     }
 }
