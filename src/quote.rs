@@ -101,9 +101,6 @@ mod tests {
             OsString::from_vec(b"pre-\xff-post".to_vec()),
             OsString::from("é\t"),
         ];
-        assert_eq!(
-            go_quoted_line(&argv),
-            r#""darwinia" "pre-\xff-post" "é\t""#
-        );
+        assert_eq!(go_quoted_line(&argv), r#""darwinia" "pre-\xff-post" "é\t""#);
     }
 }

@@ -3,6 +3,7 @@
 //! where Go succeeds, an error where Go fails.
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 
 use kubevali::template::{Context, Templates};
 use serde_json::Value as Json;
@@ -35,17 +36,19 @@ impl Case {
     }
 
     /// Renders the way kubevali does: common parsed once, then the value.
+    /// (The corpus is text, so the output bytes are read back as text.)
     pub fn render(&self) -> Result<String, String> {
         let templates = Templates::new(&self.common).map_err(|e| format!("common: {e}"))?;
-        let env = |name: &str| self.env.get(name).cloned();
+        let env = |name: &str| self.env.get(name).map(OsString::from);
         let ctx = Context {
             index: self.index,
             env: &env,
             nodes: None,
         };
-        templates
+        let out = templates
             .render(&self.template, &ctx)
-            .map_err(|e| e.to_string())
+            .map_err(|e| e.to_string())?;
+        String::from_utf8(out).map_err(|e| format!("output is not UTF-8: {e}"))
     }
 }
 

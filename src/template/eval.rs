@@ -8,9 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::ast::{Arg, Branch, Command, Node, Number, Origin, Pipe, Tree, is_empty_tree};
 use super::funcs::{Func, FuncError, FuncResult, Host, Imp, Param};
-use super::limits::{
-    MAX_BUILT, MAX_DEPTH, MAX_LIST_NESTING, MAX_STEPS, MAX_STRING, STACK_RESERVE,
-};
+use super::limits::{MAX_BUILT, MAX_DEPTH, MAX_LIST_NESTING, MAX_STEPS, MAX_STRING, STACK_RESERVE};
 use super::value::Value;
 use super::{Context, NodeAddresses, fmt, strconv};
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::ast::{Arg, Branch, Command, Node, Number, Origin, Pipe, Tree, is_empty_tree};
 use super::funcs;
-use super::limits::MAX_PARSE_NESTING as MAX_NESTING;
 use super::lexer::{self, Kind, Token};
+use super::limits::MAX_PARSE_NESTING as MAX_NESTING;
 use super::strconv;
 
 #[derive(Debug)]

@@ -132,13 +132,18 @@ fn values_without_actions_render_their_own_text() {
 
 #[test]
 fn include_sees_only_the_common_templates() {
-    let e = render_with("", "{{ define \"new\" }}{{ end }}{{ include \"new\" . }}", None);
+    let e = render_with(
+        "",
+        "{{ define \"new\" }}{{ end }}{{ include \"new\" . }}",
+        None,
+    );
     assert_eq!(
         e.unwrap_err().message,
         "error calling include: template: no template \"new\" associated with template \"\""
     );
     let common = "{{ define \"greet\" }}{{ . }}{{ end }}";
-    let value = "{{ define \"greet\" }}o{{ end }}{{ include \"greet\" . }}|{{ template \"greet\" . }}";
+    let value =
+        "{{ define \"greet\" }}o{{ end }}{{ include \"greet\" . }}|{{ template \"greet\" . }}";
     assert_eq!(render_with(common, value, None).unwrap(), "{2}|o");
     // `include ""` is the common top level, not the value itself.
     assert_eq!(

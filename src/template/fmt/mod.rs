@@ -868,6 +868,5 @@ fn rune_or_replacement(c: u64) -> char {
     char::from_u32(c as u32).unwrap_or(char::REPLACEMENT_CHARACTER)
 }
 
-
 #[cfg(test)]
 mod tests;

@@ -44,8 +44,7 @@ fn decode(v: &serde_json::Value) -> Value {
         J::Object(m) => {
             let (k, v) = m.iter().next().expect("one key");
             let list = |t| {
-                let items: Vec<Value> =
-                    v.as_array().expect("array").iter().map(decode).collect();
+                let items: Vec<Value> = v.as_array().expect("array").iter().map(decode).collect();
                 Value::List(t, items.into())
             };
             match k.as_str() {

@@ -1,8 +1,8 @@
 //! Template functions backed by the Kubernetes API (through
 //! [`NodeAddresses`](crate::template::NodeAddresses)).
 
-use super::{FuncError, FuncResult, Host};
 use super::sprig::to_int64;
+use super::{FuncError, FuncResult, Host};
 use crate::template::value::Value;
 
 fn external_ips(host: &mut dyn Host, func: &str) -> Result<Vec<String>, FuncError> {

@@ -424,6 +424,33 @@ mod tests {
         }
     }
 
+    /// docs/templates.md names every function, supported or refused.
+    #[test]
+    fn docs_list_every_function() {
+        let docs = include_str!("../../../docs/templates.md");
+        let (supported, rest) = docs
+            .split_once("## Not supported")
+            .expect("a Not supported section");
+        let refused = rest.split("\n## ").next().unwrap_or_default();
+        let words = |text: &str| -> Vec<String> {
+            text.split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let (supported, refused) = (words(supported), words(refused));
+        for f in FUNCS {
+            assert!(
+                supported.iter().any(|w| w == f.name),
+                "{} undocumented",
+                f.name
+            );
+        }
+        for name in UNSUPPORTED {
+            assert!(refused.iter().any(|w| w == name), "{name} not listed");
+        }
+    }
+
     #[test]
     fn lookup_errors() {
         assert_eq!(

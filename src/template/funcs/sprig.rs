@@ -343,7 +343,9 @@ pub fn repeat(args: &[Value]) -> FuncResult {
 }
 
 pub fn contains(args: &[Value]) -> FuncResult {
-    Ok(Value::Bool(memmem::find(s(&args[1]), s(&args[0])).is_some()))
+    Ok(Value::Bool(
+        memmem::find(s(&args[1]), s(&args[0])).is_some(),
+    ))
 }
 
 pub fn has_prefix(args: &[Value]) -> FuncResult {

@@ -404,4 +404,3 @@ fn fmt_x(neg: bool, a: f64, fmt: u8, prec: i64) -> Vec<u8> {
     out.extend_from_slice(exp.to_string().as_bytes());
     out
 }
-
