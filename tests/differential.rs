@@ -158,10 +158,17 @@ fn matches_go_text_template() {
         }
     };
     // KUBEVALI_DIFF_CASES points at another case file, e.g. generated ones.
-    let path = std::env::var("KUBEVALI_DIFF_CASES").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/differential.jsonl").to_owned()
-    });
-    let data = std::fs::read_to_string(&path).expect("cases");
+    let data = match std::env::var("KUBEVALI_DIFF_CASES") {
+        Ok(path) => std::fs::read_to_string(&path).expect("cases"),
+        Err(_) => ["differential.jsonl", "fidelity.jsonl"]
+            .iter()
+            .map(|name| {
+                let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/");
+                std::fs::read_to_string(format!("{dir}{name}")).expect("cases")
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
     let lines: Vec<&str> = data.lines().filter(|l| !l.trim().is_empty()).collect();
     let mut child = Command::new(&oracle)
         .stdin(Stdio::piped())

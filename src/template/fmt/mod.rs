@@ -851,6 +851,7 @@ fn int_from_arg(args: &[Value], arg_num: usize) -> (i64, bool, usize) {
     };
     let (num, is_int) = match arg {
         Value::Int(n) | Value::Int64(n) => (*n, true),
+        Value::Uint8(n) => (i64::from(*n), true),
         _ => (0, false),
     };
     if too_large(num) {

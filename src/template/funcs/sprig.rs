@@ -487,10 +487,22 @@ pub fn list(args: &[Value]) -> FuncResult {
 pub fn split_list(args: &[Value]) -> FuncResult {
     let (sep, text) = (s(&args[0]), s(&args[1]));
     let items: Vec<Value> = if sep.is_empty() {
-        // Go's `explode`: one item per rune, an invalid byte on its own.
-        runes(text)
-            .map(|(at, _, width)| Value::str(&text[at..at + width]))
-            .collect()
+        // Go's `explode`: one item per rune, an invalid byte as U+FFFD,
+        // except that the last item is the rest of the bytes as they are.
+        let mut items: Vec<Value> = runes(text)
+            .map(|(at, c, width)| {
+                if c == char::REPLACEMENT_CHARACTER {
+                    Value::str("\u{FFFD}")
+                } else {
+                    Value::str(&text[at..at + width])
+                }
+            })
+            .collect();
+        if let Some((at, _, _)) = runes(text).last() {
+            items.pop();
+            items.push(Value::str(&text[at..]));
+        }
+        items
     } else {
         let mut items = Vec::new();
         let mut start = 0;
