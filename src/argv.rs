@@ -214,7 +214,9 @@ impl Renderer<'_> {
 
     /// The whole command line against what `execve` accepts. The node gets
     /// kubevali's environment, so that counts too; so does the program
-    /// path the kernel copies.
+    /// path the kernel copies, which the `PATH` search may lengthen, so it
+    /// is counted at its longest (`PATH_MAX`): what passes here, the kernel
+    /// takes.
     fn check_room(
         &self,
         argv: &[OsString],
@@ -223,7 +225,7 @@ impl Renderer<'_> {
     ) -> Result<(), ConfigError> {
         let pointer = std::mem::size_of::<usize>();
         let words: usize = argv.iter().map(|w| w.len() + 1 + pointer).sum();
-        let program = argv.first().map_or(0, |w| w.len() + 1);
+        let program = libc::PATH_MAX as usize;
         let needed = words + program + room.env + pointer;
         if needed <= room.total {
             return Ok(());
