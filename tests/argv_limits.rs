@@ -67,6 +67,8 @@ fn run(config: &Path, dry_run: bool, shell_prefix: Option<&str>) -> Output {
 /// Runs a `--dry-run` and measures it: wall time and peak memory (the
 /// child's own, from `wait4`). Output goes to files, so no pipe can fill
 /// while we wait.
+// `wait4` below reaps the child; clippy only knows `Child::wait`.
+#[allow(clippy::zombie_processes)]
 fn dry_run_measured(scratch: &Scratch, config: &Path) -> (i32, String, String, Duration, u64) {
     use std::os::unix::process::ExitStatusExt;
     let out_path = scratch.0.join("stdout");

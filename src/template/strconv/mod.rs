@@ -212,7 +212,6 @@ pub struct UnquoteError;
 
 /// Go's `strconv.Unquote` for the three quote styles template literals use.
 pub fn unquote(s: &str) -> Result<Vec<u8>, UnquoteError> {
-    let syntax = |()| UnquoteError;
     let b = s.as_bytes();
     if b.len() < 2 || b[0] != b[b.len() - 1] {
         return Err(UnquoteError);
@@ -231,7 +230,7 @@ pub fn unquote(s: &str) -> Result<Vec<u8>, UnquoteError> {
             let mut out = Vec::with_capacity(body.len());
             let mut rest = body;
             while !rest.is_empty() {
-                let (c, tail) = unquote_char(rest, quote).map_err(syntax)?;
+                let (c, tail) = unquote_char(rest, quote)?;
                 match c {
                     Unquoted::Char(c) => {
                         let mut buf = [0u8; 4];
@@ -260,17 +259,17 @@ pub enum Unquoted {
 }
 
 /// Go's `strconv.UnquoteChar`: decodes one character or escape.
-pub fn unquote_char(s: &str, quote: char) -> Result<(Unquoted, &str), ()> {
+pub fn unquote_char(s: &str, quote: char) -> Result<(Unquoted, &str), UnquoteError> {
     let mut chars = s.chars();
-    let c = chars.next().ok_or(())?;
+    let c = chars.next().ok_or(UnquoteError)?;
     if c == quote && (quote == '\'' || quote == '"') {
-        return Err(());
+        return Err(UnquoteError);
     }
     if c != '\\' {
         return Ok((Unquoted::Char(c), chars.as_str()));
     }
     let s = chars.as_str();
-    let e = s.chars().next().ok_or(())?;
+    let e = s.chars().next().ok_or(UnquoteError)?;
     let rest = &s[e.len_utf8()..];
     let simple = match e {
         'a' => Some('\u{7}'),
@@ -283,7 +282,7 @@ pub fn unquote_char(s: &str, quote: char) -> Result<(Unquoted, &str), ()> {
         '\\' => Some('\\'),
         '\'' | '"' => {
             if e != quote {
-                return Err(());
+                return Err(UnquoteError);
             }
             Some(e)
         }
@@ -299,29 +298,29 @@ pub fn unquote_char(s: &str, quote: char) -> Result<(Unquoted, &str), ()> {
                 'u' => 4,
                 _ => 8,
             };
-            let digits = rest.get(..n).ok_or(())?;
+            let digits = rest.get(..n).ok_or(UnquoteError)?;
             if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(());
+                return Err(UnquoteError);
             }
-            let v = u32::from_str_radix(digits, 16).map_err(|_| ())?;
+            let v = u32::from_str_radix(digits, 16).map_err(|_| UnquoteError)?;
             if e == 'x' {
                 return Ok((Unquoted::Byte(v as u8), &rest[n..]));
             }
-            let c = char::from_u32(v).ok_or(())?;
+            let c = char::from_u32(v).ok_or(UnquoteError)?;
             Ok((Unquoted::Char(c), &rest[n..]))
         }
         '0'..='7' => {
-            let digits = s.get(..3).ok_or(())?;
+            let digits = s.get(..3).ok_or(UnquoteError)?;
             if !digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-                return Err(());
+                return Err(UnquoteError);
             }
-            let v = u32::from_str_radix(digits, 8).map_err(|_| ())?;
+            let v = u32::from_str_radix(digits, 8).map_err(|_| UnquoteError)?;
             if v > 255 {
-                return Err(());
+                return Err(UnquoteError);
             }
             Ok((Unquoted::Byte(v as u8), &s[3..]))
         }
-        _ => Err(()),
+        _ => Err(UnquoteError),
     }
 }
 
