@@ -200,25 +200,27 @@ fn one_step_budget_for_the_whole_config() {
     assert!(peak < 100 << 20, "{peak} bytes");
 }
 
-/// Issue 13 item 4: 50,000 `define`s used to take quadratic time.
+/// Issue 13 item 4: 50,000 `define`s took 64 s, quadratic. 30,000 keep
+/// the config under a ConfigMap's 1 MiB (and took 9 s before).
 #[test]
 fn many_defines_are_linear() {
     let scratch = Scratch::new();
     let mut common = String::from("commonTemplate: '");
-    for i in 0..50_000 {
-        common.push_str(&format!("{{{{ define \"d{i}\" }}}}{i}{{{{ end }}}}"));
+    for i in 0..30_000 {
+        common.push_str(&format!("{{{{define \"{i:x}\"}}}}{{{{end}}}}"));
     }
     common.push_str("'\n");
     let yaml = format!(
         "{common}{}",
-        config_with_args("    port: '{{ template \"d49999\" }}'\n")
+        config_with_args("    port: '{{ template \"752f\" }}30333'\n")
     );
+    assert!(yaml.len() < 1 << 20);
     let config = scratch.config(&yaml);
     let (code, stdout, message, elapsed, peak) = dry_run_measured(&scratch, &config);
     assert_eq!(code, 0, "{message}");
-    assert!(stdout.ends_with("--port 49999\n"), "{stdout}");
-    // Measured: 3.5 s and 55 MiB in a debug build; it took 64 s (release)
-    // while quadratic.
-    assert!(elapsed < Duration::from_secs(40), "{elapsed:?}");
-    assert!(peak < 200 << 20, "{peak} bytes");
+    assert!(stdout.ends_with("--port 30333\n"), "{stdout}");
+    // Measured: 0.8 s and 20 MiB in a debug build, 0.16 s in release (the
+    // engine parses the 30,000 defines in 0.06 s of that); 5 s before.
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    assert!(peak < 100 << 20, "{peak} bytes");
 }

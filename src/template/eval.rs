@@ -214,7 +214,13 @@ impl<'a> Exec<'a> {
     fn step(&mut self, pos: usize, units: u64) -> Result<()> {
         self.steps += units;
         if self.steps > MAX_STEPS {
-            return self.error(pos, format!("execution takes more than {MAX_STEPS} steps"));
+            return self.error(
+                pos,
+                format!(
+                    "the config's templates together take more than {MAX_STEPS} steps \
+                     (endless loop?)"
+                ),
+            );
         }
         Ok(())
     }

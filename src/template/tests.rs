@@ -312,3 +312,33 @@ fn parsed_templates_can_be_shared_between_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Templates>();
 }
+
+#[test]
+fn literal_text_has_the_same_limit_as_rendered_output() {
+    let limit = limits::MAX_STRING;
+    assert_eq!(render(&"x".repeat(limit)).unwrap().len(), limit);
+    let e = error(&"x".repeat(limit + 1));
+    assert!(e.message.contains("larger than the 1048576 bytes"), "{e}");
+    // Text around actions counts as output, as it always did.
+    let e = error(&format!("{}{{{{ 1 }}}}", "x".repeat(limit)));
+    assert!(e.message.contains("output larger than"), "{e}");
+}
+
+#[test]
+fn one_budget_for_every_value_of_a_config() {
+    let templates = Templates::new("").unwrap();
+    let ctx = Context {
+        index: 0,
+        env: &no_env,
+        nodes: None,
+    };
+    // About a tenth of the budget each: the eleventh value runs out.
+    let heavy = "{{ range until 65536 }}{{ range until 14 }}{{ end }}{{ end }}";
+    let results: Vec<bool> = (0..11)
+        .map(|_| templates.render(heavy, &ctx).is_ok())
+        .collect();
+    assert!(results[..9].iter().all(|ok| *ok), "{results:?}");
+    assert!(!results[10], "{results:?}");
+    templates.refill_budget();
+    assert!(templates.render(heavy, &ctx).is_ok());
+}
