@@ -575,7 +575,7 @@ impl Parser<'_> {
                 let name = self.text(t);
                 match funcs::lookup(name) {
                     Ok(f) => Arg::Function(pos, f),
-                    Err(message) => return self.error(pos, message),
+                    Err(e) => return self.error(pos, e.to_string()),
                 }
             }
             Kind::Dot => Arg::Dot(pos),

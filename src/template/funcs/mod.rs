@@ -361,21 +361,49 @@ static UNSUPPORTED: &[&str] = &[
     "wrapWith",
 ];
 
+/// Why the parser found no function by a name.
+#[derive(Debug, PartialEq)]
+pub enum LookupError {
+    /// A sprig or Go function kubevali refuses on purpose.
+    Unsupported(String),
+    /// No such function; `suggestion` when the name looks like a typo.
+    Undefined {
+        name: String,
+        suggestion: Option<&'static str>,
+    },
+}
+
+impl fmt::Display for LookupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LookupError::Unsupported(name) => {
+                write!(f, "function {name:?} is not supported by kubevali")
+            }
+            LookupError::Undefined {
+                name,
+                suggestion: Some(s),
+            } => write!(f, "function {name:?} not defined; did you mean {s:?}?"),
+            LookupError::Undefined {
+                name,
+                suggestion: None,
+            } => write!(f, "function {name:?} not defined"),
+        }
+    }
+}
+
 /// Finds a function for the parser; the error names the function and, when
 /// the name looks like a typo, the likely intended one.
-pub fn lookup(name: &str) -> Result<&'static Func, String> {
+pub fn lookup(name: &str) -> Result<&'static Func, LookupError> {
     if let Ok(i) = FUNCS.binary_search_by(|f| f.name.cmp(name)) {
         return Ok(&FUNCS[i]);
     }
     if UNSUPPORTED.contains(&name) {
-        return Err(format!("function {name:?} is not supported by kubevali"));
+        return Err(LookupError::Unsupported(name.to_owned()));
     }
-    match suggest(name) {
-        Some(s) => Err(format!(
-            "function {name:?} not defined; did you mean {s:?}?"
-        )),
-        None => Err(format!("function {name:?} not defined")),
-    }
+    Err(LookupError::Undefined {
+        name: name.to_owned(),
+        suggestion: suggest(name),
+    })
 }
 
 fn suggest(name: &str) -> Option<&'static str> {
@@ -453,18 +481,16 @@ mod tests {
 
     #[test]
     fn lookup_errors() {
+        let message = |name| lookup(name).unwrap_err().to_string();
         assert_eq!(
-            lookup("splitlist").unwrap_err(),
+            message("splitlist"),
             r#"function "splitlist" not defined; did you mean "splitList"?"#
         );
         assert_eq!(
-            lookup("sha256sum").unwrap_err(),
+            message("sha256sum"),
             r#"function "sha256sum" is not supported by kubevali"#
         );
-        assert_eq!(
-            lookup("nope").unwrap_err(),
-            r#"function "nope" not defined"#
-        );
+        assert_eq!(message("nope"), r#"function "nope" not defined"#);
         assert!(lookup("add1").is_ok());
     }
 }
