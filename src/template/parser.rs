@@ -45,6 +45,9 @@ pub fn parse(src: &str, origin: Origin) -> Result<Vec<Tree>> {
     Ok(p.trees)
 }
 
+/// Up to this many trees, names are found by looking along the list.
+const FEW_TREES: usize = 8;
+
 /// What ended an item list.
 enum Terminator {
     End,
@@ -61,7 +64,8 @@ struct Parser<'a> {
     nesting: usize,
     origin: Origin,
     trees: Vec<Tree>,
-    /// Where each name sits in `trees`, so many `define`s stay linear.
+    /// Where each name sits in `trees` once there are more than
+    /// `FEW_TREES`, so many `define`s stay linear.
     tree_index: HashMap<Arc<str>, usize>,
 }
 
@@ -152,7 +156,7 @@ impl Parser<'_> {
     /// Go's `Tree.add`: a second non-empty definition of a name is an error;
     /// an empty one never replaces a non-empty one.
     fn add(&mut self, tree: Tree) -> Result<()> {
-        if let Some(&i) = self.tree_index.get(&tree.name) {
+        if let Some(i) = self.position(&tree.name) {
             if is_empty_tree(&self.trees[i].root) {
                 self.trees[i] = tree;
             } else if !is_empty_tree(&tree.root) {
@@ -163,9 +167,25 @@ impl Parser<'_> {
             }
             return Ok(());
         }
-        self.tree_index.insert(tree.name.clone(), self.trees.len());
+        if self.trees.len() >= FEW_TREES {
+            if self.tree_index.is_empty() {
+                for (i, t) in self.trees.iter().enumerate() {
+                    self.tree_index.insert(t.name.clone(), i);
+                }
+            }
+            self.tree_index.insert(tree.name.clone(), self.trees.len());
+        }
         self.trees.push(tree);
         Ok(())
+    }
+
+    /// Where a tree of this name is: a look along the list while there are
+    /// few (the common case, and cheaper than hashing), the index after.
+    fn position(&self, name: &str) -> Option<usize> {
+        if self.trees.len() > FEW_TREES {
+            return self.tree_index.get(name).copied();
+        }
+        self.trees.iter().position(|t| &*t.name == name)
     }
 
     fn parse_top(&mut self) -> Result<Vec<Node>> {
