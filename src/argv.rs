@@ -329,10 +329,11 @@ impl Words<'_, '_> {
             return Err(self.renderer.source.invalid(
                 key,
                 format!(
-                    "renders to a {}-byte argument, {} bytes more than the {} (with its \
-                     terminating NUL) Linux allows for one argument",
+                    "renders to a {}-byte argument, {} too long: Linux allows {} bytes for one \
+                     argument ({} with its terminating NUL)",
                     word.len(),
-                    word.len() + 1 - MAX_ARG_STRLEN,
+                    bytes(word.len() + 1 - MAX_ARG_STRLEN),
+                    MAX_ARG_STRLEN - 1,
                     MAX_ARG_STRLEN
                 ),
             ));
@@ -345,6 +346,14 @@ impl Words<'_, '_> {
     fn pair(&mut self, key: &FieldPath, flag: &[u8], value: Vec<u8>) -> Result<(), ConfigError> {
         self.push(key, flag.to_vec())?;
         self.push(key, value)
+    }
+}
+
+fn bytes(n: usize) -> String {
+    if n == 1 {
+        "1 byte".to_owned()
+    } else {
+        format!("{n} bytes")
     }
 }
 

@@ -146,7 +146,7 @@ fn an_argument_over_max_arg_strlen_is_refused_by_how_much() {
         assert_eq!(output.status.code(), Some(2), "{message}");
         assert!(message.contains("nodeTemplate.args.long"), "{message}");
         assert!(
-            message.contains("131072-byte argument, 1 bytes more than the 131072"),
+            message.contains("131072-byte argument, 1 byte too long: Linux allows 131071"),
             "{message}"
         );
     }

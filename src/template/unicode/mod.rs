@@ -4,6 +4,8 @@
 //! mapping follows Unicode 13.0 (Go 1.19), not the Unicode version Rust's
 //! `char` methods ship. The tables in `tables.rs` were generated with Go 1.19
 //! itself, so the mapping matches Go's and does not move when Rust updates.
+//! They are about 12 KB of static data (319 case ranges, 693 property
+//! ranges).
 
 mod tables;
 
