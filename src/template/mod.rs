@@ -15,12 +15,12 @@
 
 mod ast;
 mod eval;
-pub mod fmt;
+mod fmt;
 mod funcs;
 mod lexer;
-pub mod limits;
+pub(crate) mod limits;
 mod parser;
-pub mod strconv;
+pub(crate) mod strconv;
 #[cfg(test)]
 mod tests;
 mod unicode;

@@ -7,9 +7,9 @@ mod isprint;
 mod quote;
 
 pub use ftoa::format_float;
-pub use quote::{
-    append_escaped_rune, append_quoted, can_backquote, is_print, quote, quote_to_ascii,
-};
+#[cfg(test)]
+pub use quote::quote_to_ascii;
+pub use quote::{append_escaped_rune, append_quoted, can_backquote, is_print, quote};
 
 #[derive(Debug, PartialEq)]
 pub enum NumError {
