@@ -134,6 +134,18 @@ fn include_sees_only_the_common_templates() {
 }
 
 #[test]
+fn include_of_the_empty_name_runs_the_common_top_level() {
+    let yaml = config(
+        "'top{{ .Index }}'",
+        "    top: '{{ include \"\" . }}'\n    nl: \"\\n\"\n    empty: ''\n",
+    );
+    assert_eq!(
+        argv_of(&yaml, &[]),
+        words(&[b"/bin/true", b"--nl", b"\n", b"--top", b"top0"])
+    );
+}
+
+#[test]
 fn strings_are_bytes_end_to_end() {
     let args = "    len: '{{ len (substr 0 4 \"日本\") }}'\n    \
                 joined: '{{ substr 0 1 \"é\" }}{{ substr 1 2 \"é\" }}'\n    \
