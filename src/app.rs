@@ -1,11 +1,11 @@
 //! Wires the modules together. Every failure becomes one log line and an
 //! exit code here; nothing below decides how kubevali exits.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::argv::{Plan, Renderer};
+use crate::argv::{ExecRoom, Plan, Renderer};
 use crate::cli::{self, Command, RunOptions};
 use crate::config::{self, Config, ConfigError, FieldPath, Source};
 use crate::health::{self, Endpoint, NodeStats, ReloadResult};
@@ -13,9 +13,8 @@ use crate::heartbeat::Heartbeat;
 use crate::install::{self, InstallError};
 use crate::kube::{self, KubeError};
 use crate::supervisor::{self, Event, Input, NodeExit, NodeSpec, SpawnError, Supervisor};
-use crate::template::gofmt;
 use crate::watchlog::Pinger;
-use crate::{logging, reload, signal, sys};
+use crate::{logging, quote, reload, signal, sys};
 
 /// Exit code for usage, config and template errors.
 pub const EXIT_USAGE: i32 = 2;
@@ -250,7 +249,7 @@ fn reload_config(options: &RunOptions) -> Option<(Config, Plan)> {
     // Stopping a healthy node for a command that cannot start would leave
     // nothing running; a typo in the program's name must not do that.
     if let Some(program) = plan.argv.first()
-        && let Err(e) = supervisor::preflight(OsStr::new(program))
+        && let Err(e) = supervisor::preflight(program)
     {
         log::error!(
             "{}: nodeTemplate.command[0]: {}; the node keeps running with the previous config",
@@ -323,9 +322,7 @@ impl Launch {
                 )
             });
         let spec = NodeSpec {
-            // The rendered argv becomes bytes here until rendering
-            // produces them itself.
-            argv: plan.argv.into_iter().map(OsString::from).collect(),
+            argv: plan.argv,
             stdout: config.node_stdout,
             stderr: config.node_stderr,
             heartbeat,
@@ -335,12 +332,8 @@ impl Launch {
     }
 
     /// Whether the node runs with exactly `argv`.
-    fn runs(&self, argv: &[String]) -> bool {
-        self.spec
-            .argv
-            .iter()
-            .map(OsString::as_os_str)
-            .eq(argv.iter().map(OsStr::new))
+    fn runs(&self, argv: &[OsString]) -> bool {
+        self.spec.argv == argv
     }
 
     /// What the health endpoint judges this start of the node by.
@@ -451,7 +444,7 @@ fn exit_headline(exit: &NodeExit) -> String {
 /// Service), as at every (re)start of the node. `index` is `--index`.
 /// (The dry run is `review::dry_run`.)
 fn prepare(config: &Config, source: &Source, index: Option<i64>) -> Result<Plan, AppError> {
-    let env = |name: &str| std::env::var(name).ok();
+    let env = |name: &str| std::env::var_os(name);
     // One per render: the node list is fetched at most once, and only if a
     // template asks for it.
     let cluster = kube::Lazy::from_env();
@@ -461,7 +454,7 @@ fn prepare(config: &Config, source: &Source, index: Option<i64>) -> Result<Plan,
         env: &env,
         nodes: Some(&cluster),
     }
-    .render_at(index)?;
+    .render(index, Some(ExecRoom::of_this_process()))?;
     if let Some(node_port) = plan.node_port {
         let pod_name = cluster.pod_name().unwrap_or_default().to_owned();
         let force_update = config.node_service.force_update;
@@ -471,9 +464,6 @@ fn prepare(config: &Config, source: &Source, index: Option<i64>) -> Result<Plan,
 }
 
 /// The argv as the original logged it: each word quoted by Go's rules.
-fn go_quoted(argv: &[String]) -> String {
-    argv.iter()
-        .map(|word| gofmt::quote(word))
-        .collect::<Vec<_>>()
-        .join(" ")
+fn go_quoted(argv: &[OsString]) -> String {
+    quote::go_quoted_line(argv)
 }

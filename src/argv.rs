@@ -2,16 +2,28 @@
 //! `.Index`, its argv, and the per-replica values other parts need.
 //!
 //! Pure: the environment and the Kubernetes lookups come in from outside.
+//! The argv is bytes, exactly what the templates printed (Go strings are
+//! bytes too); what the kernel would refuse to exec (a NUL byte, a word or
+//! a whole command line over its limits) is refused here, naming the key.
+
+use std::ffi::OsString;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::config::{ArgItem, ArgValue, Config, ConfigError, FieldPath, Source};
+use crate::quote;
 use crate::template::{Context, NodeAddresses, Templates};
 use crate::watchlog::{Check, url};
+
+/// Linux's `MAX_ARG_STRLEN`: one argument or environment string, its
+/// terminating NUL included, may not be longer (32 pages of 4 KiB).
+pub const MAX_ARG_STRLEN: usize = 32 * 4096;
 
 /// Everything rendered for one replica.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     pub index: i64,
-    pub argv: Vec<String>,
+    /// Raw bytes, as rendered.
+    pub argv: Vec<OsString>,
     /// The Healthchecks check this replica pings, when watchlog is on.
     pub check: Option<Check>,
     /// The rendered `nodeService.nodePortTemplate` when the Service is on.
@@ -24,18 +36,43 @@ pub const NODE_PORT_RANGE: std::ops::RangeInclusive<u16> = 30000..=32767;
 pub struct Renderer<'a> {
     pub config: &'a Config,
     pub source: &'a Source,
-    pub env: &'a dyn Fn(&str) -> Option<String>,
+    pub env: &'a dyn Fn(&str) -> Option<OsString>,
     pub nodes: Option<&'a dyn NodeAddresses>,
 }
 
-impl Renderer<'_> {
-    pub fn render(&self) -> Result<Plan, ConfigError> {
-        self.render_at(None)
-    }
+/// How much room the kernel leaves for the node's command line: `execve`
+/// fails with E2BIG past it.
+#[derive(Debug, Clone, Copy)]
+pub struct ExecRoom {
+    /// Bytes for argv and environment strings and their pointers together.
+    pub total: usize,
+    /// Of those, what the environment (inherited by the node) already uses.
+    pub env: usize,
+}
 
-    /// Like [`Renderer::render`]; a given `index` (`--index`, `--replicas`)
-    /// is `.Index` and `nodeTemplate.index` is not rendered.
-    pub fn render_at(&self, index: Option<i64>) -> Result<Plan, ConfigError> {
+impl ExecRoom {
+    /// The kernel's rule (fs/exec.c): a quarter of the stack limit, at most
+    /// 6 MiB (3/4 of the default 8 MiB stack) and at least 128 KiB; every
+    /// string counts with its NUL and every pointer with 8 bytes.
+    pub fn of_this_process() -> ExecRoom {
+        const MIN: usize = 128 << 10;
+        const MAX: usize = 6 << 20;
+        let stack = crate::sys::stack_limit().unwrap_or(8 << 20);
+        let env = std::env::vars_os()
+            .map(|(k, v)| k.len() + 1 + v.len() + 1 + std::mem::size_of::<usize>())
+            .sum();
+        ExecRoom {
+            total: (stack / 4).clamp(MIN, MAX),
+            env,
+        }
+    }
+}
+
+impl Renderer<'_> {
+    /// Renders everything. A given `index` (`--index`, `--replicas`) is
+    /// `.Index` and `nodeTemplate.index` is not rendered; with `room`, the
+    /// command line is also checked against what the kernel will exec.
+    pub fn render(&self, index: Option<i64>, room: Option<ExecRoom>) -> Result<Plan, ConfigError> {
         let common = FieldPath::parse("commonTemplate");
         let templates = Templates::new(&self.config.common_template)
             .map_err(|e| self.source.template_error(&common, e))?;
@@ -43,7 +80,10 @@ impl Renderer<'_> {
             Some(index) => index,
             None => self.render_index(&templates)?,
         };
-        let argv = self.render_argv(&templates, index)?;
+        let (argv, keys) = self.render_argv(&templates, index)?;
+        if let Some(room) = room {
+            self.check_room(&argv, &keys, room)?;
+        }
         let check = self.check(&templates, index)?;
         let node_port = self.node_port(&templates, index)?;
         Ok(Plan {
@@ -68,7 +108,7 @@ impl Renderer<'_> {
         path: &FieldPath,
         source: &str,
         index: i64,
-    ) -> Result<String, ConfigError> {
+    ) -> Result<Vec<u8>, ConfigError> {
         templates
             .render(source, &self.context(index))
             .map_err(|e| self.source.template_error(path, e))
@@ -82,28 +122,43 @@ impl Renderer<'_> {
         if let Some(index) = parse_index(&rendered) {
             return Ok(index);
         }
-        let mut message = format!("rendered {rendered:?}, which is not a non-negative integer");
+        let mut message = format!(
+            "rendered {}, which is not a non-negative integer",
+            quote::go_quoted(&rendered)
+        );
         if template == crate::config::DEFAULT_INDEX_TEMPLATE {
             let hostname = (self.env)("HOSTNAME").unwrap_or_default();
             message.push_str(&format!(
-                "; HOSTNAME={hostname:?} has no -<ordinal> suffix (as in sts-pod-2), so set \
-                 nodeTemplate.index, for example index: \"0\""
+                "; HOSTNAME={} has no -<ordinal> suffix (as in sts-pod-2), so set \
+                 nodeTemplate.index, for example index: \"0\"",
+                quote::go_quoted(hostname.as_bytes())
             ));
         }
         Err(self.source.invalid(&path, message))
     }
 
-    fn render_argv(&self, templates: &Templates, index: i64) -> Result<Vec<String>, ConfigError> {
+    /// The argv and, for each word, the key it came from.
+    fn render_argv(
+        &self,
+        templates: &Templates,
+        index: i64,
+    ) -> Result<(Vec<OsString>, Vec<FieldPath>), ConfigError> {
         let node = &self.config.node_template;
         let command_path = FieldPath::parse("nodeTemplate.command");
-        let mut argv = Vec::with_capacity(node.command.len() + 2 * node.args.len());
+        let capacity = node.command.len() + 2 * node.args.len();
+        let mut words = Words {
+            renderer: self,
+            argv: Vec::with_capacity(capacity),
+            keys: Vec::with_capacity(capacity),
+        };
         for (i, item) in node.command.iter().enumerate() {
-            let word = self.render_one(templates, &command_path.index(i), item, index)?;
+            let at = command_path.index(i);
+            let word = self.render_one(templates, &at, item, index)?;
             if !word.is_empty() {
-                argv.push(word);
+                words.push(&at, word)?;
             }
         }
-        if argv.is_empty() {
+        if words.argv.is_empty() {
             return Err(self.source.invalid(
                 &command_path,
                 "every item rendered to \"\", so there is no executable to start",
@@ -113,33 +168,74 @@ impl Renderer<'_> {
         // BTreeMap iterates in byte order of the names, as the original sorted them.
         for (name, value) in &node.args {
             let at = args_path.key(name);
-            let flag = flag_for(name);
+            let flag = flag_for(name).into_bytes();
             match value {
-                ArgValue::Switch(true) => argv.push(flag),
+                ArgValue::Switch(true) => words.push(&at, flag)?,
                 ArgValue::Switch(false) => {}
-                ArgValue::Number(text) => argv.extend([flag, text.clone()]),
+                ArgValue::Number(text) => words.pair(&at, &flag, text.clone().into_bytes())?,
                 ArgValue::Template(source) => {
                     let value = self.render_one(templates, &at, source, index)?;
                     if !value.is_empty() {
-                        argv.extend([flag, value]);
+                        words.pair(&at, &flag, value)?;
                     }
                 }
                 ArgValue::List(items) => {
                     for (i, item) in items.iter().enumerate() {
+                        let item_at = at.index(i);
                         let value = match item {
-                            ArgItem::Number(text) => text.clone(),
+                            ArgItem::Number(text) => text.clone().into_bytes(),
                             ArgItem::Template(source) => {
-                                self.render_one(templates, &at.index(i), source, index)?
+                                self.render_one(templates, &item_at, source, index)?
                             }
                         };
                         if !value.is_empty() {
-                            argv.extend([flag.clone(), value]);
+                            words.pair(&item_at, &flag, value)?;
                         }
                     }
                 }
             }
         }
-        Ok(argv)
+        Ok((words.argv, words.keys))
+    }
+
+    /// The whole command line against what `execve` accepts. The node gets
+    /// kubevali's environment, so that counts too; so does the program
+    /// path the kernel copies, which the `PATH` search may lengthen, so it
+    /// is counted at its longest (`PATH_MAX`): what passes here, the kernel
+    /// takes.
+    fn check_room(
+        &self,
+        argv: &[OsString],
+        keys: &[FieldPath],
+        room: ExecRoom,
+    ) -> Result<(), ConfigError> {
+        let pointer = std::mem::size_of::<usize>();
+        let words: usize = argv.iter().map(|w| w.len() + 1 + pointer).sum();
+        let program = libc::PATH_MAX as usize;
+        let needed = words + program + room.env + pointer;
+        if needed <= room.total {
+            return Ok(());
+        }
+        let largest = argv
+            .iter()
+            .zip(keys)
+            .max_by_key(|(word, _)| word.len())
+            .map(|(_, key)| key.clone())
+            .unwrap_or_else(|| FieldPath::parse("nodeTemplate"));
+        let largest_len = argv.iter().map(|w| w.len()).max().unwrap_or(0);
+        Err(self.source.invalid(
+            &largest,
+            format!(
+                "the node's command line would take {needed} bytes with the environment \
+                 ({words} for {} arguments, {} for the environment), {} more than the {} bytes \
+                 Linux allows (a quarter of the stack limit); this key's {largest_len} bytes are \
+                 the largest part",
+                argv.len(),
+                room.env,
+                needed - room.total,
+                room.total
+            ),
+        ))
     }
 
     /// `healthcheckIDs[.Index]`, or `pingKey` and `slug` (default: the pod
@@ -154,6 +250,13 @@ impl Renderer<'_> {
             |path: &FieldPath, source: &str, validate: fn(&str) -> Result<(), url::PartError>| {
                 let value = self.render_one(templates, path, source, index)?;
                 // The message never quotes the value: it may be a secret.
+                let value = String::from_utf8(value).map_err(|_| {
+                    self.source.invalid(
+                        path,
+                        "rendered a value that is not UTF-8 text (Healthchecks takes only \
+                         letters, digits, '-' and '_')",
+                    )
+                })?;
                 validate(&value).map_err(|e| {
                     self.source
                         .invalid(path, format!("rendered a value that {e}"))
@@ -198,13 +301,21 @@ impl Renderer<'_> {
                 "is not set, and HOSTNAME (the pod name, its default) is empty: set watchlog.slug",
             ));
         }
-        url::validate_slug(&pod_name).map_err(|e| {
+        let invalid = |problem: String| {
             self.source.invalid(
                 path,
-                format!("is not set, and the pod name (HOSTNAME={pod_name:?}) that stands in for it {e}: set watchlog.slug"),
+                format!(
+                    "is not set, and the pod name (HOSTNAME={}) that stands in for it {problem}: \
+                     set watchlog.slug",
+                    quote::go_quoted(pod_name.as_bytes())
+                ),
             )
-        })?;
-        Ok(pod_name)
+        };
+        let text = pod_name
+            .to_str()
+            .ok_or_else(|| invalid("is not UTF-8 text".to_owned()))?;
+        url::validate_slug(text).map_err(|e| invalid(e.to_string()))?;
+        Ok(text.to_owned())
     }
 
     fn node_port(&self, templates: &Templates, index: i64) -> Result<Option<u16>, ConfigError> {
@@ -214,11 +325,17 @@ impl Renderer<'_> {
         }
         let path = FieldPath::parse("nodeService.nodePortTemplate");
         let rendered = self.render_one(templates, &path, &service.node_port_template, index)?;
-        match rendered.trim().parse::<u16>() {
-            Ok(port) if NODE_PORT_RANGE.contains(&port) => Ok(Some(port)),
+        let port = std::str::from_utf8(&rendered)
+            .ok()
+            .and_then(|text| text.trim().parse::<u16>().ok());
+        match port {
+            Some(port) if NODE_PORT_RANGE.contains(&port) => Ok(Some(port)),
             _ => Err(self.source.invalid(
                 &path,
-                format!("rendered {rendered:?}, which is not a node port in 30000-32767"),
+                format!(
+                    "rendered {}, which is not a node port in 30000-32767",
+                    quote::go_quoted(&rendered)
+                ),
             )),
         }
     }
@@ -236,13 +353,64 @@ pub fn flag_for(name: &str) -> String {
     }
 }
 
+/// Collects argv words, refusing what `execve` cannot pass on.
+struct Words<'r, 'a> {
+    renderer: &'r Renderer<'a>,
+    argv: Vec<OsString>,
+    keys: Vec<FieldPath>,
+}
+
+impl Words<'_, '_> {
+    fn push(&mut self, key: &FieldPath, word: Vec<u8>) -> Result<(), ConfigError> {
+        if let Some(at) = word.iter().position(|&b| b == 0) {
+            return Err(self.renderer.source.invalid(
+                key,
+                format!(
+                    "renders to {}, which holds a NUL byte (at byte {at}); a command-line \
+                     argument ends at the first NUL, so it cannot be passed to the node",
+                    quote::go_quoted(&word)
+                ),
+            ));
+        }
+        if word.len() >= MAX_ARG_STRLEN {
+            return Err(self.renderer.source.invalid(
+                key,
+                format!(
+                    "renders to a {}-byte argument, {} too long: Linux allows {} bytes for one \
+                     argument ({} with its terminating NUL)",
+                    word.len(),
+                    bytes(word.len() + 1 - MAX_ARG_STRLEN),
+                    MAX_ARG_STRLEN - 1,
+                    MAX_ARG_STRLEN
+                ),
+            ));
+        }
+        self.argv.push(OsString::from_vec(word));
+        self.keys.push(key.clone());
+        Ok(())
+    }
+
+    fn pair(&mut self, key: &FieldPath, flag: &[u8], value: Vec<u8>) -> Result<(), ConfigError> {
+        self.push(key, flag.to_vec())?;
+        self.push(key, value)
+    }
+}
+
+fn bytes(n: usize) -> String {
+    if n == 1 {
+        "1 byte".to_owned()
+    } else {
+        format!("{n} bytes")
+    }
+}
+
 /// A non-negative decimal integer, white space around it allowed.
-fn parse_index(rendered: &str) -> Option<i64> {
-    let digits = rendered.trim();
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+fn parse_index(rendered: &[u8]) -> Option<i64> {
+    let digits = rendered.trim_ascii();
+    if digits.is_empty() || !digits.iter().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    digits.parse().ok()
+    std::str::from_utf8(digits).ok()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -260,6 +428,7 @@ mod tests {
 
     #[test]
     fn index_parsing() {
+        let parse_index = |s: &str| parse_index(s.as_bytes());
         assert_eq!(parse_index("2"), Some(2));
         assert_eq!(parse_index(" 10\n"), Some(10));
         assert_eq!(parse_index("007"), Some(7));
@@ -282,9 +451,9 @@ mod tests {
             text: yaml.to_owned(),
         };
         let config = source.parse()?;
-        let env: Vec<(String, String)> = env
+        let env: Vec<(String, OsString)> = env
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
             .collect();
         let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
         Renderer {
@@ -293,7 +462,7 @@ mod tests {
             env: &lookup,
             nodes: None,
         }
-        .render()
+        .render(None, None)
     }
 
     #[test]

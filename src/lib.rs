@@ -16,7 +16,7 @@
 
 mod app;
 mod argv;
-mod base64;
+pub mod base64;
 mod cli;
 pub mod config;
 mod duration;

@@ -14,18 +14,17 @@
 //! has the suffix replaced by the replica's index (`sts-pod-0`, …), so
 //! templates that read it and the Service lookups name that replica's pod.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::argv::{Plan, Renderer};
+use crate::argv::{ExecRoom, Plan, Renderer};
 use crate::cli::{OutputFormat, ReviewOptions};
 use crate::config::{Config, ConfigError, Source};
 use crate::kube::{self, KubeError};
-use crate::template::gofmt;
 
 use crate::{base64, quote};
 
@@ -64,23 +63,24 @@ pub struct Replica {
 /// and gives the exit code: 0, else 2 if any replica's config failed,
 /// else 1 (the cluster could not be asked).
 pub fn dry_run(config: &Config, source: &Source, options: &ReviewOptions) -> i32 {
-    let hostname = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty());
-    let env = |name: &str| std::env::var(name).ok();
+    let hostname = std::env::var_os("HOSTNAME").filter(|h| !h.is_empty());
+    let env = |name: &str| std::env::var_os(name);
     let cluster = kube::Lazy::from_env();
     let replicas = render_all(config, source, options, hostname.as_deref(), &env, &cluster);
     let printed = match options.output {
         OutputFormat::Text => replicas
             .iter()
             .filter_map(|replica| replica.outcome.as_ref().ok())
-            .map(|plan| quote::shell_line(&plan.argv) + "\n")
-            .collect::<String>(),
-        OutputFormat::Json => to_json(&replicas) + "\n",
+            .flat_map(|plan| {
+                let mut line = quote::shell_line(&plan.argv);
+                line.push(b'\n');
+                line
+            })
+            .collect::<Vec<u8>>(),
+        OutputFormat::Json => (to_json(&replicas) + "\n").into_bytes(),
     };
     let mut stdout = std::io::stdout().lock();
-    if let Err(error) = stdout
-        .write_all(printed.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    if let Err(error) = stdout.write_all(&printed).and_then(|()| stdout.flush()) {
         log::error!("cannot write the rendered commands to stdout: {error}");
         return EXIT_FAILURE;
     }
@@ -113,10 +113,12 @@ pub fn render_all(
     config: &Config,
     source: &Source,
     options: &ReviewOptions,
-    hostname: Option<&str>,
-    env: &dyn Fn(&str) -> Option<String>,
+    hostname: Option<&OsStr>,
+    env: &dyn Fn(&str) -> Option<OsString>,
     cluster: &kube::Lazy,
 ) -> Vec<Replica> {
+    // Read once: every replica inherits the same environment.
+    let room = ExecRoom::of_this_process();
     let indices: Vec<Option<i64>> = match options.replicas {
         Some(count) => (0..i64::from(count)).map(Some).collect(),
         None => vec![options.index],
@@ -126,9 +128,9 @@ pub fn render_all(
         .map(|index| {
             let pod = match index {
                 Some(index) => hostname.map(|name| pod_name_for(name, index)),
-                None => hostname.map(str::to_owned),
+                None => hostname.map(OsStr::to_owned),
             };
-            let outcome = render_replica(config, source, index, pod, env, cluster);
+            let outcome = render_replica(config, source, index, pod, env, cluster, room);
             let index = outcome.as_ref().map(|plan| plan.index).ok().or(index);
             let replica = Replica { index, outcome };
             log_replica(&replica, options.replicas.is_some());
@@ -155,9 +157,10 @@ fn render_replica(
     config: &Config,
     source: &Source,
     index: Option<i64>,
-    pod: Option<String>,
-    env: &dyn Fn(&str) -> Option<String>,
+    pod: Option<OsString>,
+    env: &dyn Fn(&str) -> Option<OsString>,
     cluster: &kube::Lazy,
+    room: ExecRoom,
 ) -> Result<Plan, ReplicaError> {
     let replica_env = |name: &str| {
         if name == "HOSTNAME" {
@@ -166,18 +169,20 @@ fn render_replica(
             env(name)
         }
     };
-    let nodes = cluster.for_pod(pod.clone());
+    // The API knows pods by names that are text.
+    let pod_name = pod.as_deref().and_then(OsStr::to_str).map(str::to_owned);
+    let nodes = cluster.for_pod(pod_name.clone());
     let plan = Renderer {
         config,
         source,
         env: &replica_env,
         nodes: Some(&nodes),
     }
-    .render_at(index)
+    .render(index, Some(room))
     .map_err(ReplicaError::Config)?;
     if let Some(node_port) = plan.node_port {
         let client = nodes.client().map_err(ReplicaError::Kube)?;
-        let pod = pod.as_deref().unwrap_or_default();
+        let pod = pod_name.as_deref().unwrap_or_default();
         let outcome = kube::ensure_node_service(
             client,
             pod,
@@ -198,14 +203,17 @@ fn render_replica(
 /// The pod name of replica `index` in the StatefulSet `hostname` belongs
 /// to: `sts-pod-2` → `sts-pod-<index>`. A name without an ordinal suffix
 /// is not a StatefulSet pod's, so it stays as it is.
-pub fn pod_name_for(hostname: &str, index: i64) -> String {
-    match hostname.rsplit_once('-') {
+pub fn pod_name_for(hostname: &OsStr, index: i64) -> OsString {
+    let Some(text) = hostname.to_str() else {
+        return hostname.to_owned();
+    };
+    match text.rsplit_once('-') {
         Some((set, ordinal))
             if !set.is_empty()
                 && !ordinal.is_empty()
                 && ordinal.bytes().all(|b| b.is_ascii_digit()) =>
         {
-            format!("{set}-{index}")
+            format!("{set}-{index}").into()
         }
         _ => hostname.to_owned(),
     }
@@ -273,11 +281,8 @@ pub fn json_word(word: &OsStr) -> Value {
 
 /// The argv as the log shows it: each word quoted by Go's rules, as the
 /// original did.
-fn go_quoted<W: AsRef<OsStr>>(argv: &[W]) -> String {
-    argv.iter()
-        .map(|word| gofmt::quote(&word.as_ref().to_string_lossy()))
-        .collect::<Vec<_>>()
-        .join(" ")
+fn go_quoted(argv: &[OsString]) -> String {
+    quote::go_quoted_line(argv)
 }
 
 #[cfg(test)]
@@ -288,12 +293,12 @@ mod tests {
 
     #[test]
     fn pod_names_follow_the_ordinal() {
-        assert_eq!(pod_name_for("sts-pod-2", 0), "sts-pod-0");
-        assert_eq!(pod_name_for("darwinia-10", 7), "darwinia-7");
-        assert_eq!(pod_name_for("laptop", 3), "laptop");
-        assert_eq!(pod_name_for("-2", 3), "-2");
-        assert_eq!(pod_name_for("sts-pod-", 3), "sts-pod-");
-        assert_eq!(pod_name_for("sts-pod-2a", 3), "sts-pod-2a");
+        assert_eq!(pod_name_for(OsStr::new("sts-pod-2"), 0), "sts-pod-0");
+        assert_eq!(pod_name_for(OsStr::new("darwinia-10"), 7), "darwinia-7");
+        assert_eq!(pod_name_for(OsStr::new("laptop"), 3), "laptop");
+        assert_eq!(pod_name_for(OsStr::new("-2"), 3), "-2");
+        assert_eq!(pod_name_for(OsStr::new("sts-pod-"), 3), "sts-pod-");
+        assert_eq!(pod_name_for(OsStr::new("sts-pod-2a"), 3), "sts-pod-2a");
     }
 
     #[test]
@@ -313,10 +318,17 @@ mod tests {
             text: yaml.to_owned(),
         };
         let config = source.parse().unwrap();
-        let host = hostname.map(str::to_owned);
+        let host = hostname.map(OsString::from);
         let env = move |name: &str| (name == "HOSTNAME").then(|| host.clone()).flatten();
         let cluster = kube::Lazy::from_lookup(&|_| None);
-        render_all(&config, &source, options, hostname, &env, &cluster)
+        render_all(
+            &config,
+            &source,
+            options,
+            hostname.map(OsStr::new),
+            &env,
+            &cluster,
+        )
     }
 
     #[test]

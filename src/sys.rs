@@ -135,6 +135,18 @@ pub fn poll_many(fds: &mut [libc::pollfd], timeout_ms: c_int) -> io::Result<usiz
     check(ready).map(|n| n as usize)
 }
 
+/// The soft stack size limit (`RLIMIT_STACK`) in bytes; `usize::MAX` when
+/// unlimited, None when it cannot be read.
+pub fn stack_limit() -> Option<usize> {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `limit` is a valid, writable rlimit for the call.
+    let rc = unsafe { libc::getrlimit(libc::RLIMIT_STACK, &mut limit) };
+    (rc == 0).then(|| usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX))
+}
+
 /// A close-on-exec pipe as (read end, write end).
 pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as c_int; 2];
@@ -180,10 +192,6 @@ pub fn executable(path: &Path) -> io::Result<()> {
 
 /// Fills `buf` from the kernel's random generator; false if it could not
 /// (then `buf` holds no randomness).
-#[expect(
-    dead_code,
-    reason = "template/funcs/kube.rs's random_u64 moves onto it at merge"
-)]
 pub fn random_bytes(buf: &mut [u8]) -> bool {
     // SAFETY: the pointer and length come from a live mutable slice.
     let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
@@ -192,10 +200,6 @@ pub fn random_bytes(buf: &mut [u8]) -> bool {
 
 /// The lowest address of the calling thread's stack, when the platform
 /// tells (for bounding recursion by the stack that is really left).
-#[expect(
-    dead_code,
-    reason = "template/eval.rs's stack_low moves onto it at merge"
-)]
 pub fn thread_stack_low() -> Option<usize> {
     // SAFETY: `attr` is initialised by pthread_getattr_np before it is read
     // and destroyed afterwards; the out-pointers are valid locals.

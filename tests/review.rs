@@ -389,8 +389,6 @@ fn replicas_ask_the_api_for_the_node_list_once() {
 }
 
 #[test]
-#[ignore = "needs the byte-preserving argv (Plan.argv as Vec<OsString>) from the template \
-            branch; enable at merge"]
 fn non_utf8_arguments_come_back_as_base64_of_their_bytes() {
     let dir = TempDir::new("review-bytes");
     let config = dir.write(

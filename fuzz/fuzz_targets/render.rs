@@ -24,10 +24,15 @@ fuzz_target!(|data: &[u8]| {
     let Ok(templates) = Templates::new(common) else {
         return;
     };
-    let env = |name: &str| match name {
-        "HOSTNAME" => Some("sts-pod-2".to_owned()),
-        "EMPTY" => Some(String::new()),
-        _ => None,
+    let env = |name: &str| {
+        use std::os::unix::ffi::OsStringExt;
+        match name {
+            "HOSTNAME" => Some("sts-pod-2".into()),
+            "EMPTY" => Some(std::ffi::OsString::new()),
+            // Not UTF-8: environment variables are bytes.
+            "BYTES" => Some(std::ffi::OsString::from_vec(b"\xff\xfe-1".to_vec())),
+            _ => None,
+        }
     };
     let ctx = Context {
         index: 2,

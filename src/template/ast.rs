@@ -87,7 +87,8 @@ pub enum Arg {
     Nil(usize),
     Bool(usize, bool),
     Number(usize, Number),
-    Str(usize, Arc<str>),
+    /// Bytes: `"\xff"` is a valid literal.
+    Str(usize, Arc<[u8]>),
     Function(usize, &'static Func),
     Pipe(Box<Pipe>),
     /// `(pipeline).A.B`.
@@ -130,7 +131,7 @@ impl Arg {
             Arg::Nil(_) => "nil".into(),
             Arg::Bool(_, b) => b.to_string(),
             Arg::Number(_, n) => n.text.to_string(),
-            Arg::Str(_, s) => format!("{s:?}"),
+            Arg::Str(_, s) => String::from_utf8_lossy(&super::strconv::quote(s)).into_owned(),
             Arg::Function(_, f) => f.name.to_string(),
             Arg::Pipe(_) => "(pipeline)".into(),
             Arg::Chain { node, fields, .. } => {
@@ -149,7 +150,7 @@ impl Arg {
 /// replace an existing template of the same name.
 pub fn is_empty_tree(nodes: &[Node]) -> bool {
     nodes.iter().all(|n| match n {
-        Node::Text(t) => t.trim().is_empty(),
+        Node::Text(t) => t.chars().all(super::unicode::is_space),
         _ => false,
     })
 }

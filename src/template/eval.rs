@@ -2,22 +2,30 @@
 //! argument conversions, variable scoping, truthiness and printing.
 
 use std::collections::HashMap;
+use std::os::unix::ffi::OsStringExt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::ast::{Arg, Branch, Command, Node, Number, Origin, Pipe, Tree, is_empty_tree};
-use super::funcs::{Func, Host, Imp, MAX_STRING, Param};
+use super::funcs::{Func, FuncError, FuncResult, Host, Imp, Param};
+use super::limits::{MAX_BUILT, MAX_DEPTH, MAX_LIST_NESTING, MAX_STEPS, MAX_STRING, STACK_RESERVE};
 use super::value::Value;
-use super::{Context, NodeAddresses, gofmt};
+use super::{Context, NodeAddresses, fmt, strconv};
 
-/// Template calls (`template`, `include`, `block`) nested deeper than this
-/// are an error instead of a stack overflow.
-pub const MAX_DEPTH: usize = 1000;
-/// Work units (commands, nodes, list elements inspected) one render may use.
-const MAX_STEPS: u64 = 10_000_000;
-/// All strings and lists functions may build in one render, in bytes.
-const MAX_BUILT: u64 = 64 << 20;
-/// Lists inside lists deeper than this are refused.
-const MAX_LIST_NESTING: usize = 64;
+/// What the renders of one config have used of the limits they share, so
+/// that many heavy values cannot each take the full allowance.
+#[derive(Default)]
+pub struct Budget {
+    steps: AtomicU64,
+    built: AtomicU64,
+}
+
+impl Budget {
+    pub fn refill(&self) {
+        self.steps.store(0, Ordering::Relaxed);
+        self.built.store(0, Ordering::Relaxed);
+    }
+}
 
 /// An execution error at a byte offset of the tree it happened in.
 #[derive(Debug)]
@@ -37,22 +45,54 @@ enum Stop {
 type Result<T> = std::result::Result<T, Stop>;
 
 /// The templates a render can call: the value's own definitions shadow the
-/// common ones, except that an empty definition never replaces a
-/// non-empty one (Go's `associate`).
+/// common ones, except that an empty definition never replaces an existing
+/// one (Go's `associate`).
 pub struct TemplateSet<'a> {
     pub common: &'a HashMap<Arc<str>, Arc<Tree>>,
     pub value: &'a [Tree],
+    /// Names of `value` by position, when there are enough to need it.
+    pub value_index: Option<HashMap<&'a str, usize>>,
 }
 
 impl<'a> TemplateSet<'a> {
-    pub fn lookup(&self, name: &str) -> Option<&'a Tree> {
-        let common = self.common.get(name).map(|t| &**t);
+    pub fn new(common: &'a HashMap<Arc<str>, Arc<Tree>>, value: &'a [Tree]) -> TemplateSet<'a> {
+        let value_index = (value.len() > 8).then(|| {
+            value
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (&*t.name, i))
+                .collect()
+        });
+        TemplateSet {
+            common,
+            value,
+            value_index,
+        }
+    }
+
+    fn value_tree(&self, name: &str) -> Option<&'a Tree> {
         let value: &'a [Tree] = self.value;
-        match value.iter().find(|t| &*t.name == name) {
+        match &self.value_index {
+            Some(index) => index.get(name).map(|&i| &value[i]),
+            None => value.iter().find(|t| &*t.name == name),
+        }
+    }
+
+    /// What `template` finds from the value.
+    pub fn lookup(&self, name: &str) -> Option<&'a Tree> {
+        let common = self.lookup_common(name);
+        match self.value_tree(name) {
             Some(t) if is_empty_tree(&t.root) && common.is_some() => common,
             Some(t) => Some(t),
             None => common,
         }
+    }
+
+    /// What `include` finds: it closes over the common set alone, as in
+    /// the original (and Helm).
+    pub fn lookup_common(&self, name: &str) -> Option<&'a Tree> {
+        let common: &'a HashMap<Arc<str>, Arc<Tree>> = self.common;
+        common.get(name).map(|t| &**t)
     }
 }
 
@@ -60,7 +100,7 @@ pub struct Exec<'a> {
     set: TemplateSet<'a>,
     ctx: &'a Context<'a>,
     common_src: &'a str,
-    out: String,
+    out: Vec<u8>,
     vars: Vec<(Arc<str>, Value)>,
     depth: usize,
     steps: u64,
@@ -72,30 +112,37 @@ pub struct Exec<'a> {
     saved_out_len: usize,
     /// Bytes of strings and lists built by functions so far.
     built: u64,
+    /// Inside an `include`: only the common set's templates are visible.
+    common_only: bool,
 }
 
-/// Runs `tree` with `.` = the kubevali data.
+/// Runs `tree` with `.` = the kubevali data, charging `budget`.
 pub fn execute(
     set: TemplateSet<'_>,
     tree: &Tree,
     ctx: &Context<'_>,
     common_src: &str,
-) -> std::result::Result<String, ExecError> {
+    budget: &Budget,
+) -> std::result::Result<Vec<u8>, ExecError> {
     let dot = Value::Data(ctx.index);
     let mut exec = Exec {
         set,
         ctx,
         common_src,
-        out: String::new(),
+        out: Vec::new(),
         vars: vec![(Arc::from("$"), dot.clone())],
         depth: 0,
-        steps: 0,
+        steps: budget.steps.load(Ordering::Relaxed),
         origin: tree.origin,
         nested: None,
         saved_out_len: 0,
-        built: 0,
+        built: budget.built.load(Ordering::Relaxed),
+        common_only: false,
     };
-    match exec.walk(&dot, &tree.root) {
+    let result = exec.walk(&dot, &tree.root);
+    budget.steps.store(exec.steps, Ordering::Relaxed);
+    budget.built.store(exec.built, Ordering::Relaxed);
+    match result {
         Ok(()) => Ok(exec.out),
         Err(Stop::Error(e)) => Err(*e),
         // The parser only allows break/continue inside range.
@@ -116,18 +163,30 @@ pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
 }
 
 impl Host for Exec<'_> {
-    fn env(&self, name: &str) -> Option<String> {
-        (self.ctx.env)(name)
+    fn env(&self, name: &str) -> Option<Vec<u8>> {
+        (self.ctx.env)(name).map(OsStringExt::into_vec)
     }
 
     fn nodes(&self) -> Option<&dyn NodeAddresses> {
         self.ctx.nodes
     }
 
-    fn include(&mut self, name: &str, data: Value) -> std::result::Result<String, String> {
+    fn include(&mut self, name: &[u8], data: Value) -> std::result::Result<Vec<u8>, FuncError> {
+        let tree = std::str::from_utf8(name)
+            .ok()
+            .and_then(|name| self.set.lookup_common(name));
+        let Some(tree) = tree else {
+            // Go's `ExecuteTemplate` on the common set, which is named "".
+            return Err(FuncError::Message(format!(
+                "template: no template {} associated with template \"\"",
+                String::from_utf8_lossy(&strconv::quote(name))
+            )));
+        };
         let saved_out = std::mem::take(&mut self.out);
         self.saved_out_len += saved_out.len();
-        let result = self.call_template(name, data);
+        let saved_scope = std::mem::replace(&mut self.common_only, true);
+        let result = self.run_tree(tree, data);
+        self.common_only = saved_scope;
         self.saved_out_len -= saved_out.len();
         let text = std::mem::replace(&mut self.out, saved_out);
         match result {
@@ -136,14 +195,14 @@ impl Host for Exec<'_> {
                 // Passed on whole (see `call`), so recursion does not stack
                 // up one message prefix per level.
                 self.nested = Some(e);
-                Err(String::new())
+                Err(FuncError::Nested)
             }
             Err(Stop::Break | Stop::Continue) => Ok(text),
         }
     }
 }
 
-impl Exec<'_> {
+impl<'a> Exec<'a> {
     fn error<T>(&self, pos: usize, message: impl Into<String>) -> Result<T> {
         Err(Stop::Error(Box::new(ExecError {
             origin: self.origin,
@@ -155,7 +214,13 @@ impl Exec<'_> {
     fn step(&mut self, pos: usize, units: u64) -> Result<()> {
         self.steps += units;
         if self.steps > MAX_STEPS {
-            return self.error(pos, format!("execution takes more than {MAX_STEPS} steps"));
+            return self.error(
+                pos,
+                format!(
+                    "the config's templates together take more than {MAX_STEPS} steps \
+                     (endless loop?)"
+                ),
+            );
         }
         Ok(())
     }
@@ -172,13 +237,13 @@ impl Exec<'_> {
         }
     }
 
-    fn write(&mut self, pos: usize, text: &str) -> Result<()> {
+    fn write(&mut self, pos: usize, text: &[u8]) -> Result<()> {
         // Outputs of unfinished `include`s count too, so recursion cannot
         // pile up a buffer per level.
         if self.saved_out_len + self.out.len() + text.len() > MAX_STRING {
             return self.error(pos, format!("output larger than {MAX_STRING} bytes"));
         }
-        self.out.push_str(text);
+        self.out.extend_from_slice(text);
         Ok(())
     }
 
@@ -191,7 +256,7 @@ impl Exec<'_> {
 
     fn walk_node(&mut self, dot: &Value, node: &Node) -> Result<()> {
         match node {
-            Node::Text(text) => self.write(0, text),
+            Node::Text(text) => self.write(0, text.as_bytes()),
             Node::Action(pipe) => {
                 let value = self.eval_pipeline(dot, pipe)?;
                 if pipe.decl.is_empty() {
@@ -210,10 +275,10 @@ impl Exec<'_> {
 
     fn print_value(&mut self, pos: usize, value: &Value) -> Result<()> {
         match value {
-            Value::Nil => self.write(pos, "<no value>"),
+            Value::Nil => self.write(pos, b"<no value>"),
             Value::Str(s) => self.write(pos, s),
             other => {
-                let text = gofmt::format_value(other);
+                let text = fmt::format_value(other);
                 self.write(pos, &text)
             }
         }
@@ -268,7 +333,8 @@ impl Exec<'_> {
             }
             Value::List(..) | Value::Nil => {}
             other => {
-                let shown = gofmt::format_value(other);
+                let shown = fmt::format_value(other);
+                let shown = String::from_utf8_lossy(&shown);
                 return self.error(b.pipe.pos, format!("range can't iterate over {shown}"));
             }
         }
@@ -285,7 +351,7 @@ impl Exec<'_> {
         name: &str,
         pipe: &Option<Pipe>,
     ) -> Result<()> {
-        if self.set.lookup(name).is_none() {
+        if self.lookup(name).is_none() {
             return self.error(pos, format!("no such template {name:?}"));
         }
         let data = match pipe {
@@ -304,9 +370,21 @@ impl Exec<'_> {
     /// Runs a named template with `data` as both `.` and `$`, writing to
     /// the current output.
     fn call_template(&mut self, name: &str, data: Value) -> Result<()> {
-        let Some(tree) = self.set.lookup(name) else {
+        let Some(tree) = self.lookup(name) else {
             return self.error(0, format!("no such template {name:?}"));
         };
+        self.run_tree(tree, data)
+    }
+
+    fn lookup(&self, name: &str) -> Option<&'a Tree> {
+        if self.common_only {
+            self.set.lookup_common(name)
+        } else {
+            self.set.lookup(name)
+        }
+    }
+
+    fn run_tree(&mut self, tree: &Tree, data: Value) -> Result<()> {
         if self.depth >= MAX_DEPTH {
             return self.error(
                 0,
@@ -409,7 +487,7 @@ impl Exec<'_> {
             }
             Arg::Str(_, s) => {
                 self.not_a_function(cmd, &final_value)?;
-                Ok(Value::str(&**s))
+                Ok(Value::str(s))
             }
         }
     }
@@ -550,14 +628,15 @@ impl Exec<'_> {
                 self.check_value_size(pos, &value)?;
                 Ok(value)
             }
-            Err(message) => match self.nested.take() {
+            Err(FuncError::Nested) => match self.nested.take() {
                 Some(e) if e.origin == self.origin => Err(Stop::Error(e)),
                 Some(e) => {
                     let message = format!("error calling {}: {}", f.name, self.describe_nested(&e));
                     self.error(pos, message)
                 }
-                None => self.error(pos, format!("error calling {}: {message}", f.name)),
+                None => self.error(pos, format!("error calling {}", f.name)),
             },
+            Err(e) => self.error(pos, format!("error calling {}: {e}", f.name)),
         }
     }
 
@@ -689,28 +768,9 @@ impl Exec<'_> {
     }
 }
 
-/// Stack kept free for everything after the last depth check.
-const STACK_RESERVE: usize = 256 * 1024;
-
 thread_local! {
     /// Lowest usable address of this thread's stack, looked up once.
-    static STACK_LOW: Option<usize> = stack_low();
-}
-
-fn stack_low() -> Option<usize> {
-    // SAFETY: `attr` is initialised by pthread_getattr_np before it is read
-    // and destroyed afterwards; the out-pointers are valid locals.
-    unsafe {
-        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
-        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
-            return None;
-        }
-        let mut addr: *mut libc::c_void = std::ptr::null_mut();
-        let mut size: libc::size_t = 0;
-        let rc = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
-        libc::pthread_attr_destroy(&mut attr);
-        (rc == 0).then_some(addr as usize)
-    }
+    static STACK_LOW: Option<usize> = crate::sys::thread_stack_low();
 }
 
 /// Bytes of stack left below the caller, when the platform tells.
@@ -720,7 +780,7 @@ fn stack_left() -> Option<usize> {
     STACK_LOW.with(|low| low.map(|low| here.saturating_sub(low)))
 }
 
-fn unreachable_and_or() -> std::result::Result<Value, String> {
+fn unreachable_and_or() -> FuncResult {
     Err("internal error: and/or are evaluated lazily".into())
 }
 

@@ -5,29 +5,31 @@
 //! print; whatever is not is a clear error.
 //!
 //! `lexer` → `parser` (trees in `ast`) → `eval`; `funcs` holds the function
-//! table (`builtin`, `sprig`, `kube`), `strconv` Go's literal and number
-//! parsing, `gofmt` Go's `fmt`. tests/conformance.rs and
-//! tests/differential.rs (against Go itself) pin the output to Go's.
+//! table (`builtin`, `sprig`, `kube`). Go's own packages each have a module:
+//! `fmt` (printing), `strconv` (literals, numbers, quoting, floats) and
+//! `unicode` (UTF-8 decoding and Go 1.19's case tables). Strings are bytes,
+//! as in Go: a value may be any bytes, not only UTF-8. tests/conformance.rs
+//! and tests/differential.rs (against Go itself) pin the output to Go's.
 //!
-//! Limits, so no input can hang or exhaust the process: 1 MiB per string and
-//! per output, 1000 nested template calls (and never more than the stack
-//! allows), 200 nested parentheses or blocks, 10 million evaluation steps.
+//! Every bound on a render is in `limits`.
 
 mod ast;
 mod eval;
+mod fmt;
 mod funcs;
-pub mod gofmt;
 mod lexer;
+pub(crate) mod limits;
 mod parser;
-mod strconv;
+pub(crate) mod strconv;
 #[cfg(test)]
 mod tests;
+mod unicode;
 mod value;
 
 pub use value::{ElemType, Value};
 
 use std::collections::HashMap;
-use std::fmt;
+use std::ffi::OsString;
 use std::sync::Arc;
 
 use ast::{Origin, Tree};
@@ -46,8 +48,8 @@ pub trait NodeAddresses {
 pub struct Context<'a> {
     /// `.Index`.
     pub index: i64,
-    /// What `env "NAME"` reads; `None` prints as "".
-    pub env: &'a dyn Fn(&str) -> Option<String>,
+    /// What `env "NAME"` reads, bytes as they are; `None` prints as "".
+    pub env: &'a dyn Fn(&str) -> Option<OsString>,
     /// Backs `getRandomNodeIP`, `getNodeIPWithIndex`, `getPodNodeIP`.
     pub nodes: Option<&'a dyn NodeAddresses>,
 }
@@ -61,8 +63,8 @@ pub struct Error {
     pub message: String,
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.line == 0 {
             f.write_str(&self.message)
         } else {
@@ -74,11 +76,13 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {}
 
 /// The parsed `commonTemplate`: its `define`d templates are visible to every
-/// value rendered through it.
+/// value rendered through it. One `Templates` is one render of a config: the
+/// values rendered through it share one budget of work (see `limits`).
 pub struct Templates {
     common_src: String,
     /// Every template the common text defines, its top level under "".
     common: HashMap<Arc<str>, Arc<Tree>>,
+    budget: eval::Budget,
 }
 
 impl Templates {
@@ -91,40 +95,49 @@ impl Templates {
                 .into_iter()
                 .map(|t| (t.name.clone(), Arc::new(t)))
                 .collect(),
+            budget: eval::Budget::default(),
         })
     }
 
     /// Parses `source` on its own (its `define`s may shadow common ones) and
-    /// executes it with `ctx`.
-    pub fn render(&self, source: &str, ctx: &Context<'_>) -> Result<String, Error> {
+    /// executes it with `ctx`. The result is bytes, as Go's is.
+    ///
+    /// As in the original, the value becomes a new template of its own: a
+    /// value with no action (empty, blank, a comment, only `define`s)
+    /// renders its own text, never the common text's top level.
+    pub fn render(&self, source: &str, ctx: &Context<'_>) -> Result<Vec<u8>, Error> {
         if !source.contains("{{") {
             // Text without an action is its own output; most values are
-            // like that. Go keeps an existing template instead of replacing
-            // it with a blank one, so a blank value runs the common text's
-            // top level.
-            if !source.trim().is_empty() {
-                return Ok(source.to_owned());
+            // like that.
+            if source.len() > limits::MAX_STRING {
+                return Err(Error {
+                    line: 1,
+                    column: 1,
+                    message: format!(
+                        "text of {} bytes is larger than the {} bytes a value may render to",
+                        source.len(),
+                        limits::MAX_STRING
+                    ),
+                });
             }
-            let Some(top) = self.common.get("") else {
-                return Ok(String::new());
-            };
-            let set = eval::TemplateSet {
-                common: &self.common,
-                value: &[],
-            };
-            return eval::execute(set, top, ctx, &self.common_src)
-                .map_err(|e| self.exec_error(source, e));
+            return Ok(source.as_bytes().to_vec());
         }
         let trees = parser::parse(source, Origin::Value)
             .map_err(|e| position_error(source, e.pos, e.message))?;
-        let set = eval::TemplateSet {
-            common: &self.common,
-            value: &trees,
+        // The parser always adds the value's own top level, named "".
+        let Some(main) = trees.iter().find(|t| t.name.is_empty()) else {
+            return Ok(Vec::new());
         };
-        let Some(main) = set.lookup("") else {
-            return Ok(String::new());
-        };
-        eval::execute(set, main, ctx, &self.common_src).map_err(|e| self.exec_error(source, e))
+        let set = eval::TemplateSet::new(&self.common, &trees);
+        eval::execute(set, main, ctx, &self.common_src, &self.budget)
+            .map_err(|e| self.exec_error(source, e))
+    }
+
+    /// Starts a fresh budget, for benchmarks that render one value many
+    /// times through the same `Templates`.
+    #[doc(hidden)]
+    pub fn refill_budget(&self) {
+        self.budget.refill();
     }
 
     /// Parses `source` without executing it, to report syntax errors and

@@ -1,16 +1,14 @@
 //! Builds trees from tokens with Go's grammar and Go's parse-time checks
 //! (undefined variables, unknown functions, `break` outside `range`).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::ast::{Arg, Branch, Command, Node, Number, Origin, Pipe, Tree, is_empty_tree};
 use super::funcs;
 use super::lexer::{self, Kind, Token};
+use super::limits::MAX_PARSE_NESTING as MAX_NESTING;
 use super::strconv;
-
-/// Nesting deeper than this (parentheses, control structures) is refused
-/// rather than risking the stack.
-const MAX_NESTING: usize = 200;
 
 #[derive(Debug)]
 pub struct ParseError {
@@ -36,6 +34,7 @@ pub fn parse(src: &str, origin: Origin) -> Result<Vec<Tree>> {
         nesting: 0,
         origin,
         trees: Vec::new(),
+        tree_index: HashMap::new(),
     };
     let root = p.parse_top()?;
     p.add(Tree {
@@ -45,6 +44,9 @@ pub fn parse(src: &str, origin: Origin) -> Result<Vec<Tree>> {
     })?;
     Ok(p.trees)
 }
+
+/// Up to this many trees, names are found by looking along the list.
+const FEW_TREES: usize = 8;
 
 /// What ended an item list.
 enum Terminator {
@@ -62,6 +64,9 @@ struct Parser<'a> {
     nesting: usize,
     origin: Origin,
     trees: Vec<Tree>,
+    /// Where each name sits in `trees` once there are more than
+    /// `FEW_TREES`, so many `define`s stay linear.
+    tree_index: HashMap<Arc<str>, usize>,
 }
 
 impl Parser<'_> {
@@ -151,7 +156,7 @@ impl Parser<'_> {
     /// Go's `Tree.add`: a second non-empty definition of a name is an error;
     /// an empty one never replaces a non-empty one.
     fn add(&mut self, tree: Tree) -> Result<()> {
-        if let Some(i) = self.trees.iter().position(|t| t.name == tree.name) {
+        if let Some(i) = self.position(&tree.name) {
             if is_empty_tree(&self.trees[i].root) {
                 self.trees[i] = tree;
             } else if !is_empty_tree(&tree.root) {
@@ -162,8 +167,25 @@ impl Parser<'_> {
             }
             return Ok(());
         }
+        if self.trees.len() >= FEW_TREES {
+            if self.tree_index.is_empty() {
+                for (i, t) in self.trees.iter().enumerate() {
+                    self.tree_index.insert(t.name.clone(), i);
+                }
+            }
+            self.tree_index.insert(tree.name.clone(), self.trees.len());
+        }
         self.trees.push(tree);
         Ok(())
+    }
+
+    /// Where a tree of this name is: a look along the list while there are
+    /// few (the common case, and cheaper than hashing), the index after.
+    fn position(&self, name: &str) -> Option<usize> {
+        if self.trees.len() > FEW_TREES {
+            return self.tree_index.get(name).copied();
+        }
+        self.trees.iter().position(|t| &*t.name == name)
     }
 
     fn parse_top(&mut self) -> Result<Vec<Node>> {
@@ -193,7 +215,7 @@ impl Parser<'_> {
         if !matches!(t.kind, Kind::String | Kind::RawString) {
             return self.unexpected(t, context);
         }
-        let name = self.unquote(t)?;
+        let name = self.template_name(t, context)?;
         self.expect(Kind::RightDelim, context)?;
         let saved_vars = std::mem::replace(&mut self.vars, vec![Arc::from("$")]);
         let saved_range = std::mem::replace(&mut self.range_depth, 0);
@@ -210,7 +232,7 @@ impl Parser<'_> {
             }
         }
         self.add(Tree {
-            name: Arc::from(name),
+            name,
             origin: self.origin,
             root,
         })
@@ -342,7 +364,19 @@ impl Parser<'_> {
 
     fn template_name(&mut self, t: Token, context: &str) -> Result<Arc<str>> {
         match t.kind {
-            Kind::String | Kind::RawString => Ok(Arc::from(self.unquote(t)?)),
+            Kind::String | Kind::RawString => {
+                let bytes = self.unquote(t)?;
+                match String::from_utf8(bytes) {
+                    Ok(name) => Ok(Arc::from(name)),
+                    Err(_) => self.error(
+                        t.start,
+                        format!(
+                            "template name {} is not valid UTF-8, which kubevali does not support",
+                            self.text(t)
+                        ),
+                    ),
+                }
+            }
             _ => self.unexpected(t, context),
         }
     }
@@ -561,7 +595,7 @@ impl Parser<'_> {
                 let name = self.text(t);
                 match funcs::lookup(name) {
                     Ok(f) => Arg::Function(pos, f),
-                    Err(message) => return self.error(pos, message),
+                    Err(e) => return self.error(pos, e.to_string()),
                 }
             }
             Kind::Dot => Arg::Dot(pos),
@@ -598,19 +632,10 @@ impl Parser<'_> {
         }))
     }
 
-    fn unquote(&self, t: Token) -> Result<String> {
+    fn unquote(&self, t: Token) -> Result<Vec<u8>> {
         let text = self.text(t);
-        strconv::unquote(text).or_else(|e| match e {
-            strconv::UnquoteError::InvalidUtf8 => self.error(
-                t.start,
-                format!(
-                    "string literal {text} is not valid UTF-8, which is not supported by kubevali"
-                ),
-            ),
-            strconv::UnquoteError::Syntax => {
-                self.error(t.start, format!("invalid string literal {text}"))
-            }
-        })
+        strconv::unquote(text)
+            .or_else(|_| self.error(t.start, format!("invalid string literal {text}")))
     }
 
     /// Go's `parse.newNumber`: every interpretation that fits.

@@ -19,7 +19,7 @@ impl NodeAddresses for Nodes {
     }
 }
 
-fn no_env(_: &str) -> Option<String> {
+fn no_env(_: &str) -> Option<std::ffi::OsString> {
     None
 }
 
@@ -33,7 +33,8 @@ fn render_with(
         env: &no_env,
         nodes,
     };
-    Templates::new(common)?.render(source, &ctx)
+    let out = Templates::new(common)?.render(source, &ctx)?;
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn render(source: &str) -> Result<String, Error> {
@@ -112,12 +113,47 @@ fn errors_inside_common_templates_say_where() {
 }
 
 #[test]
-fn blank_values_run_the_common_top_level_like_go() {
-    let common = "top{{ define \"a\" }}A{{ end }}";
-    assert_eq!(render_with(common, "", None).unwrap(), "top");
-    assert_eq!(render_with(common, " \n", None).unwrap(), "top");
-    assert_eq!(render_with(common, " x ", None).unwrap(), " x ");
-    assert_eq!(render_with("", "  ", None).unwrap(), "");
+fn values_without_actions_render_their_own_text() {
+    // As in the original, each value is a template of its own: the common
+    // text's top level (here "top", or a `block`) never runs for it.
+    let common = "top{{ define \"a\" }}A{{ end }}{{ block \"b\" . }}B{{ end }}";
+    for (value, want) in [
+        ("", ""),
+        (" \n", " \n"),
+        (" x ", " x "),
+        ("{{/* off */}}", ""),
+        ("{{ define \"c\" }}C{{ end }}", ""),
+        ("  {{- /* c */ -}}  ", ""),
+    ] {
+        assert_eq!(render_with(common, value, None).unwrap(), want, "{value:?}");
+    }
+    assert_eq!(render_with("\n\n", "", None).unwrap(), "");
+}
+
+#[test]
+fn include_sees_only_the_common_templates() {
+    let e = render_with(
+        "",
+        "{{ define \"new\" }}{{ end }}{{ include \"new\" . }}",
+        None,
+    );
+    assert_eq!(
+        e.unwrap_err().message,
+        "error calling include: template: no template \"new\" associated with template \"\""
+    );
+    let common = "{{ define \"greet\" }}{{ . }}{{ end }}";
+    let value =
+        "{{ define \"greet\" }}o{{ end }}{{ include \"greet\" . }}|{{ template \"greet\" . }}";
+    assert_eq!(render_with(common, value, None).unwrap(), "{2}|o");
+    // `include ""` is the common top level, not the value itself.
+    assert_eq!(
+        render_with("top{{ .Index }}", "{{ include \"\" . }}", None).unwrap(),
+        "top2"
+    );
+    // Inside an include, `template` also sees the common set only.
+    let common = "{{ define \"x\" }}common{{ end }}{{ define \"i\" }}{{ template \"x\" }}{{ end }}";
+    let value = "{{ define \"x\" }}value{{ end }}{{ include \"i\" . }}";
+    assert_eq!(render_with(common, value, None).unwrap(), "common");
 }
 
 #[test]
@@ -140,12 +176,21 @@ fn values_shadow_common_definitions() {
 
 #[test]
 fn endless_recursion_is_an_error_not_a_stack_overflow() {
-    for source in [
-        "{{ define \"a\" }}{{ template \"a\" . }}{{ end }}{{ template \"a\" . }}",
-        "{{ define \"a\" }}{{ include \"a\" . }}{{ end }}{{ include \"a\" . }}",
-        "{{ define \"a\" }}x{{ include \"a\" . | upper }}{{ end }}{{ template \"a\" . }}",
+    for (common, source) in [
+        (
+            "",
+            "{{ define \"a\" }}{{ template \"a\" . }}{{ end }}{{ template \"a\" . }}",
+        ),
+        (
+            "{{ define \"a\" }}{{ include \"a\" . }}{{ end }}",
+            "{{ include \"a\" . }}",
+        ),
+        (
+            "{{ define \"a\" }}x{{ include \"a\" . | upper }}{{ end }}",
+            "{{ template \"a\" . }}",
+        ),
     ] {
-        let e = error(source);
+        let e = render_with(common, source, None).unwrap_err();
         assert!(e.message.contains("nested"), "{e}");
         // One message, not one prefix per level.
         assert!(e.message.len() < 200, "{e}");
@@ -203,8 +248,9 @@ fn output_and_values_are_capped_before_allocating() {
         error(doubling).message.contains("larger than")
             || error(doubling).message.contains("nested")
     );
-    let piling = "{{ define \"a\" }}{{ repeat 900000 \"x\" }}{{ include \"a\" . }}{{ end }}{{ include \"a\" . }}";
-    assert!(error(piling).message.contains("output larger than"));
+    let piling = "{{ define \"a\" }}{{ repeat 900000 \"x\" }}{{ include \"a\" . }}{{ end }}";
+    let e = render_with(piling, "{{ include \"a\" . }}", None).unwrap_err();
+    assert!(e.message.contains("output larger than"), "{e}");
     let hoarding = "{{ define \"a\" }}{{ $s := repeat 900000 \"x\" }}{{ template \"a\" . }}{{ end }}{{ template \"a\" . }}";
     assert!(error(hoarding).message.contains("builds more than"));
     let spin = "{{ range until 65536 }}{{ range until 65536 }}{{ end }}{{ end }}";
@@ -265,4 +311,34 @@ fn common_template_errors() {
 fn parsed_templates_can_be_shared_between_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Templates>();
+}
+
+#[test]
+fn literal_text_has_the_same_limit_as_rendered_output() {
+    let limit = limits::MAX_STRING;
+    assert_eq!(render(&"x".repeat(limit)).unwrap().len(), limit);
+    let e = error(&"x".repeat(limit + 1));
+    assert!(e.message.contains("larger than the 1048576 bytes"), "{e}");
+    // Text around actions counts as output, as it always did.
+    let e = error(&format!("{}{{{{ 1 }}}}", "x".repeat(limit)));
+    assert!(e.message.contains("output larger than"), "{e}");
+}
+
+#[test]
+fn one_budget_for_every_value_of_a_config() {
+    let templates = Templates::new("").unwrap();
+    let ctx = Context {
+        index: 0,
+        env: &no_env,
+        nodes: None,
+    };
+    // About a tenth of the budget each: the eleventh value runs out.
+    let heavy = "{{ range until 65536 }}{{ range until 14 }}{{ end }}{{ end }}";
+    let results: Vec<bool> = (0..11)
+        .map(|_| templates.render(heavy, &ctx).is_ok())
+        .collect();
+    assert!(results[..9].iter().all(|ok| *ok), "{results:?}");
+    assert!(!results[10], "{results:?}");
+    templates.refill_budget();
+    assert!(templates.render(heavy, &ctx).is_ok());
 }

@@ -29,9 +29,12 @@ pub enum Value {
     Int(i64),
     /// Go `int64` (what sprig's arithmetic returns).
     Int64(i64),
+    /// Go `uint8`: what `index` gives for a string's byte.
+    Uint8(u8),
     /// Go `float64`.
     Float(f64),
-    Str(Rc<str>),
+    /// Go `string`: bytes, not necessarily UTF-8.
+    Str(Rc<[u8]>),
     List(ElemType, Rc<[Value]>),
     /// The template's data, Go `main.Data{Index int}`; `.` at the top level
     /// and `$`. Prints as `{3}`.
@@ -39,8 +42,8 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn str(s: impl Into<Rc<str>>) -> Value {
-        Value::Str(s.into())
+    pub fn str(s: impl AsRef<[u8]>) -> Value {
+        Value::Str(Rc::from(s.as_ref()))
     }
 
     /// The name Go's `%T` and `fmt`'s error forms use.
@@ -50,6 +53,7 @@ impl Value {
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
             Value::Int64(_) => "int64",
+            Value::Uint8(_) => "uint8",
             Value::Float(_) => "float64",
             Value::Str(_) => "string",
             Value::List(ElemType::Any, _) => "[]interface {}",
@@ -65,6 +69,7 @@ impl Value {
             Value::Nil => false,
             Value::Bool(b) => *b,
             Value::Int(n) | Value::Int64(n) => *n != 0,
+            Value::Uint8(n) => *n != 0,
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.is_empty(),
             Value::List(_, items) => !items.is_empty(),

@@ -3,12 +3,16 @@
 // compared against the real thing.
 //
 // Input: one JSON object a line on stdin with the fields of
-// tests/data/templates.jsonl (common, index, env, template). Output: one JSON
-// object a line, {"out": "...", "err": "..."}; err is empty on success.
+// tests/data/templates.jsonl (common, index, env, template), and optionally
+// env_b64 (values base64-encoded, for bytes that are not UTF-8). Output: one
+// JSON object a line, {"out": "...", "out_b64": "...", "err": "..."}; err is
+// empty on success. JSON cannot carry bytes that are not UTF-8, so out_b64
+// holds the exact output and out a readable copy.
 package main
 
 import (
 	"bufio"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -22,12 +26,14 @@ type Case struct {
 	Common   string            `json:"common"`
 	Index    int               `json:"index"`
 	Env      map[string]string `json:"env"`
+	EnvB64   map[string]string `json:"env_b64"`
 	Template string            `json:"template"`
 }
 
 type Result struct {
-	Out string `json:"out"`
-	Err string `json:"err"`
+	Out    string `json:"out"`
+	OutB64 string `json:"out_b64"`
+	Err    string `json:"err"`
 }
 
 type Data struct {
@@ -61,6 +67,16 @@ func render(c Case) (out string, err error) {
 	for k, v := range c.Env {
 		os.Setenv(k, v)
 	}
+	for k, v := range c.EnvB64 {
+		raw, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			return "", fmt.Errorf("bad env_b64: %w", err)
+		}
+		os.Setenv(k, string(raw))
+	}
+	// The original: include closes over the base set (commonTemplate's
+	// templates only), and every value is parsed into a new template named
+	// "" of a clone, so an empty value keeps its own (empty) tree.
 	var base *template.Template
 	base = template.New("").Funcs(sprig.TxtFuncMap()).Funcs(template.FuncMap{"include": includeFor(&base)})
 	if _, err := base.Parse(c.Common); err != nil {
@@ -70,12 +86,12 @@ func render(c Case) (out string, err error) {
 	if err != nil {
 		return "", err
 	}
-	clone.Funcs(template.FuncMap{"include": includeFor(&clone)})
-	if _, err := clone.Parse(c.Template); err != nil {
+	t, err := clone.New("").Parse(c.Template)
+	if err != nil {
 		return "", fmt.Errorf("Unable to parse template: %w", err)
 	}
 	var buf strings.Builder
-	if err := clone.Execute(&buf, Data{Index: c.Index}); err != nil {
+	if err := t.Execute(&buf, Data{Index: c.Index}); err != nil {
 		return "", fmt.Errorf("Unable to render template: %w", err)
 	}
 	return buf.String(), nil
@@ -95,6 +111,7 @@ func main() {
 			res.Err = err.Error()
 		} else {
 			res.Out = out
+			res.OutB64 = base64.StdEncoding.EncodeToString([]byte(out))
 		}
 		if err := enc.Encode(res); err != nil {
 			os.Exit(1)

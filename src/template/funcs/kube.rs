@@ -1,15 +1,13 @@
 //! Template functions backed by the Kubernetes API (through
 //! [`NodeAddresses`](crate::template::NodeAddresses)).
 
-use super::Host;
 use super::sprig::to_int64;
+use super::{FuncError, FuncResult, Host};
 use crate::template::value::Value;
 
-fn external_ips(host: &mut dyn Host, func: &str) -> Result<Vec<String>, String> {
+fn external_ips(host: &mut dyn Host, func: &str) -> Result<Vec<String>, FuncError> {
     let Some(nodes) = host.nodes() else {
-        return Err(format!(
-            "{func} needs the Kubernetes API, which is not available here"
-        ));
+        return Err(format!("{func} needs the Kubernetes API, which is not available here").into());
     };
     let ips = nodes.external_ips()?;
     if ips.is_empty() {
@@ -22,9 +20,7 @@ fn external_ips(host: &mut dyn Host, func: &str) -> Result<Vec<String>, String> 
 /// falling back to the clock mixed with the pid.
 fn random_u64() -> u64 {
     let mut buf = [0u8; 8];
-    // SAFETY: buf is a valid, writable 8-byte buffer for the call.
-    let n = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), 0) };
-    if n == 8 {
+    if crate::sys::random_bytes(&mut buf) {
         return u64::from_ne_bytes(buf);
     }
     let nanos = std::time::SystemTime::now()
@@ -38,7 +34,7 @@ fn random_u64() -> u64 {
     x ^ (x >> 31)
 }
 
-pub fn random_node_ip(host: &mut dyn Host, _: &[Value]) -> Result<Value, String> {
+pub fn random_node_ip(host: &mut dyn Host, _: &[Value]) -> FuncResult {
     let ips = external_ips(host, "getRandomNodeIP")?;
     let i = (random_u64() % ips.len() as u64) as usize;
     Ok(Value::str(ips[i].as_str()))
@@ -46,14 +42,14 @@ pub fn random_node_ip(host: &mut dyn Host, _: &[Value]) -> Result<Value, String>
 
 /// `N mod count`, taken as a Euclidean remainder so a negative N still picks
 /// a node (-1 is the last one).
-pub fn node_ip_with_index(host: &mut dyn Host, args: &[Value]) -> Result<Value, String> {
+pub fn node_ip_with_index(host: &mut dyn Host, args: &[Value]) -> FuncResult {
     let n = to_int64(&args[0]);
     let ips = external_ips(host, "getNodeIPWithIndex")?;
     let i = n.rem_euclid(ips.len() as i64) as usize;
     Ok(Value::str(ips[i].as_str()))
 }
 
-pub fn pod_node_ip(host: &mut dyn Host, _: &[Value]) -> Result<Value, String> {
+pub fn pod_node_ip(host: &mut dyn Host, _: &[Value]) -> FuncResult {
     let Some(nodes) = host.nodes() else {
         return Err("getPodNodeIP needs the Kubernetes API, which is not available here".into());
     };

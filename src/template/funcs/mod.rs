@@ -6,10 +6,50 @@ mod builtin;
 mod kube;
 mod sprig;
 
+use std::fmt;
+
 use super::NodeAddresses;
+use super::limits::MAX_STRING;
 use super::value::Value;
 
-pub use sprig::MAX_STRING;
+/// Why a function call failed. The evaluator reports it as Go does, after
+/// `error calling NAME: `.
+#[derive(Debug)]
+pub enum FuncError {
+    /// Go's (or sprig's) own error text, or the message given to `fail`.
+    Message(String),
+    /// The result would be longer than the engine allows.
+    TooLarge,
+    /// A bound of kubevali's own (see `limits`), with its explanation.
+    Limit(String),
+    /// An `include` failed; the evaluator holds the error itself, so that
+    /// recursion does not stack one message prefix per level.
+    Nested,
+}
+
+impl fmt::Display for FuncError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FuncError::Message(text) | FuncError::Limit(text) => f.write_str(text),
+            FuncError::TooLarge => write!(f, "result larger than {MAX_STRING} bytes"),
+            FuncError::Nested => f.write_str("error in included template"),
+        }
+    }
+}
+
+impl From<&str> for FuncError {
+    fn from(text: &str) -> FuncError {
+        FuncError::Message(text.to_owned())
+    }
+}
+
+impl From<String> for FuncError {
+    fn from(text: String) -> FuncError {
+        FuncError::Message(text)
+    }
+}
+
+pub type FuncResult = Result<Value, FuncError>;
 
 /// A Go parameter type, as `text/template` converts arguments to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,14 +67,16 @@ pub enum Param {
 
 /// What a function may reach besides its arguments.
 pub trait Host {
-    fn env(&self, name: &str) -> Option<String>;
+    /// The variable's bytes, as Go's `os.Getenv` gives them.
+    fn env(&self, name: &str) -> Option<Vec<u8>>;
     fn nodes(&self) -> Option<&dyn NodeAddresses>;
-    /// Helm's `include`: runs a named template into a string.
-    fn include(&mut self, name: &str, data: Value) -> Result<String, String>;
+    /// Helm's `include`: runs a named template of the common set into a
+    /// string.
+    fn include(&mut self, name: &[u8], data: Value) -> Result<Vec<u8>, FuncError>;
 }
 
-pub type PureFn = fn(&[Value]) -> Result<Value, String>;
-pub type HostFn = fn(&mut dyn Host, &[Value]) -> Result<Value, String>;
+pub type PureFn = fn(&[Value]) -> FuncResult;
+pub type HostFn = fn(&mut dyn Host, &[Value]) -> FuncResult;
 
 pub enum Imp {
     Pure(PureFn),
@@ -319,21 +361,49 @@ static UNSUPPORTED: &[&str] = &[
     "wrapWith",
 ];
 
+/// Why the parser found no function by a name.
+#[derive(Debug, PartialEq)]
+pub enum LookupError {
+    /// A sprig or Go function kubevali refuses on purpose.
+    Unsupported(String),
+    /// No such function; `suggestion` when the name looks like a typo.
+    Undefined {
+        name: String,
+        suggestion: Option<&'static str>,
+    },
+}
+
+impl fmt::Display for LookupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LookupError::Unsupported(name) => {
+                write!(f, "function {name:?} is not supported by kubevali")
+            }
+            LookupError::Undefined {
+                name,
+                suggestion: Some(s),
+            } => write!(f, "function {name:?} not defined; did you mean {s:?}?"),
+            LookupError::Undefined {
+                name,
+                suggestion: None,
+            } => write!(f, "function {name:?} not defined"),
+        }
+    }
+}
+
 /// Finds a function for the parser; the error names the function and, when
 /// the name looks like a typo, the likely intended one.
-pub fn lookup(name: &str) -> Result<&'static Func, String> {
+pub fn lookup(name: &str) -> Result<&'static Func, LookupError> {
     if let Ok(i) = FUNCS.binary_search_by(|f| f.name.cmp(name)) {
         return Ok(&FUNCS[i]);
     }
     if UNSUPPORTED.contains(&name) {
-        return Err(format!("function {name:?} is not supported by kubevali"));
+        return Err(LookupError::Unsupported(name.to_owned()));
     }
-    match suggest(name) {
-        Some(s) => Err(format!(
-            "function {name:?} not defined; did you mean {s:?}?"
-        )),
-        None => Err(format!("function {name:?} not defined")),
-    }
+    Err(LookupError::Undefined {
+        name: name.to_owned(),
+        suggestion: suggest(name),
+    })
 }
 
 fn suggest(name: &str) -> Option<&'static str> {
@@ -382,20 +452,45 @@ mod tests {
         }
     }
 
+    /// docs/templates.md names every function, supported or refused.
+    #[test]
+    fn docs_list_every_function() {
+        let docs = include_str!("../../../docs/templates.md");
+        let (supported, rest) = docs
+            .split_once("## Not supported")
+            .expect("a Not supported section");
+        let refused = rest.split("\n## ").next().unwrap_or_default();
+        let words = |text: &str| -> Vec<String> {
+            text.split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let (supported, refused) = (words(supported), words(refused));
+        for f in FUNCS {
+            assert!(
+                supported.iter().any(|w| w == f.name),
+                "{} undocumented",
+                f.name
+            );
+        }
+        for name in UNSUPPORTED {
+            assert!(refused.iter().any(|w| w == name), "{name} not listed");
+        }
+    }
+
     #[test]
     fn lookup_errors() {
+        let message = |name| lookup(name).unwrap_err().to_string();
         assert_eq!(
-            lookup("splitlist").unwrap_err(),
+            message("splitlist"),
             r#"function "splitlist" not defined; did you mean "splitList"?"#
         );
         assert_eq!(
-            lookup("sha256sum").unwrap_err(),
+            message("sha256sum"),
             r#"function "sha256sum" is not supported by kubevali"#
         );
-        assert_eq!(
-            lookup("nope").unwrap_err(),
-            r#"function "nope" not defined"#
-        );
+        assert_eq!(message("nope"), r#"function "nope" not defined"#);
         assert!(lookup("add1").is_ok());
     }
 }

@@ -1,5 +1,15 @@
 //! The parts of Go's `strconv` whose exact acceptance rules show in template
-//! output: number literals, sprig's string-to-number casts, string literals.
+//! output: number literals, sprig's string-to-number casts, string literals
+//! (here), quoting (`quote`), float formatting (`ftoa`) and `IsPrint`.
+
+mod ftoa;
+mod isprint;
+mod quote;
+
+pub use ftoa::format_float;
+#[cfg(test)]
+pub use quote::quote_to_ascii;
+pub use quote::{append_escaped_rune, append_quoted, can_backquote, is_print, quote};
 
 #[derive(Debug, PartialEq)]
 pub enum NumError {
@@ -196,30 +206,21 @@ fn parse_hex_float(s: &str) -> Option<f64> {
     Some(value * 2f64.powi(shift))
 }
 
+/// A literal Go's `strconv.Unquote` rejects.
 #[derive(Debug)]
-pub enum UnquoteError {
-    Syntax,
-    /// Byte escapes that do not form UTF-8 (Go allows them; we cannot).
-    InvalidUtf8,
-}
+pub struct UnquoteError;
 
 /// Go's `strconv.Unquote` for the three quote styles template literals use.
-pub fn unquote(s: &str) -> Result<String, UnquoteError> {
-    unquote_bytes(s)
-        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| UnquoteError::InvalidUtf8))
-}
-
-fn unquote_bytes(s: &str) -> Result<Vec<u8>, UnquoteError> {
-    let syntax = |()| UnquoteError::Syntax;
+pub fn unquote(s: &str) -> Result<Vec<u8>, UnquoteError> {
     let b = s.as_bytes();
     if b.len() < 2 || b[0] != b[b.len() - 1] {
-        return Err(UnquoteError::Syntax);
+        return Err(UnquoteError);
     }
     let body = &s[1..s.len() - 1];
     match b[0] {
         b'`' => {
             if body.contains('`') {
-                return Err(UnquoteError::Syntax);
+                return Err(UnquoteError);
             }
             // Go drops carriage returns from raw strings.
             Ok(body.replace('\r', "").into_bytes())
@@ -229,7 +230,7 @@ fn unquote_bytes(s: &str) -> Result<Vec<u8>, UnquoteError> {
             let mut out = Vec::with_capacity(body.len());
             let mut rest = body;
             while !rest.is_empty() {
-                let (c, tail) = unquote_char(rest, quote).map_err(syntax)?;
+                let (c, tail) = unquote_char(rest, quote)?;
                 match c {
                     Unquoted::Char(c) => {
                         let mut buf = [0u8; 4];
@@ -239,15 +240,15 @@ fn unquote_bytes(s: &str) -> Result<Vec<u8>, UnquoteError> {
                 }
                 rest = tail;
                 if quote == '\'' && !rest.is_empty() {
-                    return Err(UnquoteError::Syntax);
+                    return Err(UnquoteError);
                 }
             }
             if quote == '\'' && out.is_empty() {
-                return Err(UnquoteError::Syntax);
+                return Err(UnquoteError);
             }
             Ok(out)
         }
-        _ => Err(UnquoteError::Syntax),
+        _ => Err(UnquoteError),
     }
 }
 
@@ -258,17 +259,17 @@ pub enum Unquoted {
 }
 
 /// Go's `strconv.UnquoteChar`: decodes one character or escape.
-pub fn unquote_char(s: &str, quote: char) -> Result<(Unquoted, &str), ()> {
+pub fn unquote_char(s: &str, quote: char) -> Result<(Unquoted, &str), UnquoteError> {
     let mut chars = s.chars();
-    let c = chars.next().ok_or(())?;
+    let c = chars.next().ok_or(UnquoteError)?;
     if c == quote && (quote == '\'' || quote == '"') {
-        return Err(());
+        return Err(UnquoteError);
     }
     if c != '\\' {
         return Ok((Unquoted::Char(c), chars.as_str()));
     }
     let s = chars.as_str();
-    let e = s.chars().next().ok_or(())?;
+    let e = s.chars().next().ok_or(UnquoteError)?;
     let rest = &s[e.len_utf8()..];
     let simple = match e {
         'a' => Some('\u{7}'),
@@ -281,7 +282,7 @@ pub fn unquote_char(s: &str, quote: char) -> Result<(Unquoted, &str), ()> {
         '\\' => Some('\\'),
         '\'' | '"' => {
             if e != quote {
-                return Err(());
+                return Err(UnquoteError);
             }
             Some(e)
         }
@@ -297,29 +298,29 @@ pub fn unquote_char(s: &str, quote: char) -> Result<(Unquoted, &str), ()> {
                 'u' => 4,
                 _ => 8,
             };
-            let digits = rest.get(..n).ok_or(())?;
+            let digits = rest.get(..n).ok_or(UnquoteError)?;
             if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(());
+                return Err(UnquoteError);
             }
-            let v = u32::from_str_radix(digits, 16).map_err(|_| ())?;
+            let v = u32::from_str_radix(digits, 16).map_err(|_| UnquoteError)?;
             if e == 'x' {
                 return Ok((Unquoted::Byte(v as u8), &rest[n..]));
             }
-            let c = char::from_u32(v).ok_or(())?;
+            let c = char::from_u32(v).ok_or(UnquoteError)?;
             Ok((Unquoted::Char(c), &rest[n..]))
         }
         '0'..='7' => {
-            let digits = s.get(..3).ok_or(())?;
+            let digits = s.get(..3).ok_or(UnquoteError)?;
             if !digits.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
-                return Err(());
+                return Err(UnquoteError);
             }
-            let v = u32::from_str_radix(digits, 8).map_err(|_| ())?;
+            let v = u32::from_str_radix(digits, 8).map_err(|_| UnquoteError)?;
             if v > 255 {
-                return Err(());
+                return Err(UnquoteError);
             }
             Ok((Unquoted::Byte(v as u8), &s[3..]))
         }
-        _ => Err(()),
+        _ => Err(UnquoteError),
     }
 }
 
@@ -363,10 +364,10 @@ mod tests {
 
     #[test]
     fn unquoting() {
-        assert_eq!(unquote(r#""a\tb\u00e9\x41""#).unwrap(), "a\tbéA");
-        assert_eq!(unquote("`a\r\nb`").unwrap(), "a\nb");
+        assert_eq!(unquote(r#""a\tb\u00e9\x41""#).unwrap(), "a\tbéA".as_bytes());
+        assert_eq!(unquote("`a\r\nb`").unwrap(), b"a\nb");
         assert!(unquote(r#""\'""#).is_err());
-        assert!(unquote(r#""\xff""#).is_err());
+        assert_eq!(unquote(r#""\xff""#).unwrap(), b"\xff");
         assert!(unquote(r#""\q""#).is_err());
     }
 }
