@@ -54,8 +54,8 @@ bench: build
 # --- Shipping: static binary, image, manifests, container end-to-end test ---
 MUSL_TARGET := x86_64-unknown-linux-musl
 STATIC_BIN := target/$(MUSL_TARGET)/release/kubevali
-# Stripped size budget for the static binary, in bytes (2.5 MB).
-STATIC_MAX_BYTES := 2500000
+# Stripped size budget for the static binary, in bytes (2.7 MB).
+STATIC_MAX_BYTES := 2700000
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 IMAGE ?= localhost/kubevali:$(VERSION)
 # Installs Debian packages when running as root; otherwise says what is missing.
