@@ -71,19 +71,16 @@ pub fn main() -> i32 {
     let command = match cli::parse(args, std::env::var_os("KUBEVALI_CONFIG")) {
         Ok(command) => command,
         Err(e) => {
-            eprintln!("kubevali: {e}");
+            crate::output::eprint_line(&format!("kubevali: {e}"));
             return EXIT_USAGE;
         }
     };
     let outcome = match command {
-        Command::Help => {
-            print!("{}", cli::USAGE);
-            Ok(0)
-        }
-        Command::Version => {
-            println!("kubevali {}", env!("CARGO_PKG_VERSION"));
-            Ok(0)
-        }
+        Command::Help => Ok(crate::output::print(cli::USAGE)),
+        Command::Version => Ok(crate::output::print(&format!(
+            "kubevali {}\n",
+            env!("CARGO_PKG_VERSION")
+        ))),
         Command::Install(path) => install::install_self(&path)
             .map(|_| 0)
             .map_err(AppError::Install),
@@ -107,8 +104,8 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
     let plan = prepare(&config, &source, options.dry_run)?;
     log::info!("Starting node: {}", go_quoted(&plan.argv));
     if options.dry_run {
-        println!("{}", quote::shell_line(&plan.argv));
-        return Ok(0);
+        let line = format!("{}\n", quote::shell_line(&plan.argv));
+        return Ok(crate::output::print(&line));
     }
     let launch = Launch::new(&config, plan);
     if !options.watch_config {

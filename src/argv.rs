@@ -72,6 +72,15 @@ impl Renderer<'_> {
         if let Some(index) = parse_index(&rendered) {
             return Ok(index);
         }
+        // All digits, yet no i64: out of range, which is not a missing suffix.
+        let digits = rendered.trim();
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            let message = format!(
+                "rendered {rendered:?}, which is out of range for an ordinal (at most {})",
+                i64::MAX
+            );
+            return Err(self.source.invalid(&path, message));
+        }
         let mut message = format!("rendered {rendered:?}, which is not a non-negative integer");
         if template == crate::config::DEFAULT_INDEX_TEMPLATE {
             let hostname = (self.env)("HOSTNAME").unwrap_or_default();

@@ -17,6 +17,7 @@ pub mod install;
 pub mod kube;
 pub mod logging;
 pub mod logpipe;
+pub mod output;
 pub mod quote;
 pub mod reload;
 pub mod supervisor;

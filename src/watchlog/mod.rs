@@ -384,19 +384,21 @@ fn deliver(shared: &Shared, target: &Target, fail: bool, body: &str) -> Delivery
     Delivery::Abandoned // unreachable: the last attempt always returns
 }
 
-/// One attempt, judged. The full URL is logged at debug only.
+/// One attempt, judged. Logged with the check ID masked: the URL holds the
+/// ID (or ping key) in full, which works as a password.
 fn post(target: &Target, url: &str, body: &str, timeout: Duration) -> (Verdict, Option<Reply>) {
     match target.client.post(url, body, timeout) {
         Ok(reply) => {
             log::debug!(
-                "watchlog: POST {url}: HTTP {} {:?}",
+                "watchlog: POST check {}: HTTP {} {:?}",
+                target.shown_id(),
                 reply.status,
                 reply.text
             );
             (ping::classify_status(reply.status), Some(reply))
         }
         Err(e) => {
-            log::debug!("watchlog: POST {url}: {e}");
+            log::debug!("watchlog: POST check {}: {e}", target.shown_id());
             (ping::classify_error(&e), None)
         }
     }
