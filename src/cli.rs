@@ -46,6 +46,8 @@ pub enum CliError {
     MissingValue(String),
     UnexpectedValue(String),
     UnexpectedArgument(String),
+    /// `--install` does one thing; other options with it would be ignored.
+    NotWithInstall(String),
 }
 
 impl fmt::Display for CliError {
@@ -55,6 +57,9 @@ impl fmt::Display for CliError {
             CliError::MissingValue(option) => write!(f, "option '{option}' needs a value")?,
             CliError::UnexpectedValue(option) => write!(f, "option '{option}' takes no value")?,
             CliError::UnexpectedArgument(arg) => write!(f, "unexpected argument '{arg}'")?,
+            CliError::NotWithInstall(option) => {
+                write!(f, "option '{option}' cannot be used with '--install'")?
+            }
         }
         f.write_str("; try 'kubevali --help'")
     }
@@ -90,11 +95,22 @@ pub fn parse(
     let mut install = None;
     let mut dry_run = false;
     let mut watch_config = false;
+    // The first run option given, to name it if --install comes too.
+    let mut run_option = None;
     while let Some(arg) = parser.next()? {
         match arg {
-            Short('c') | Long("config") => config = Some(path_value(&mut parser, "--config")?),
-            Long("dry-run") => dry_run = true,
-            Short('w') | Long("watch-config") => watch_config = true,
+            Short('c') | Long("config") => {
+                config = Some(path_value(&mut parser, "--config")?);
+                run_option.get_or_insert("--config");
+            }
+            Long("dry-run") => {
+                dry_run = true;
+                run_option.get_or_insert("--dry-run");
+            }
+            Short('w') | Long("watch-config") => {
+                watch_config = true;
+                run_option.get_or_insert("--watch-config");
+            }
             Long("install") => install = Some(path_value(&mut parser, "--install")?),
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
@@ -102,6 +118,9 @@ pub fn parse(
         }
     }
     if let Some(path) = install {
+        if let Some(option) = run_option {
+            return Err(CliError::NotWithInstall(option.to_owned()));
+        }
         return Ok(Command::Install(path));
     }
     let config = config
@@ -203,6 +222,14 @@ mod tests {
         ));
         assert!(
             matches!(parse_args(&["stray"]), Err(CliError::UnexpectedArgument(a)) if a == "stray")
+        );
+        assert_eq!(
+            parse_args(&["--install", "/v", "--dry-run"]),
+            Err(CliError::NotWithInstall("--dry-run".into()))
+        );
+        assert_eq!(
+            parse_args(&["-c", "x.yaml", "-w", "--install=/v"]),
+            Err(CliError::NotWithInstall("--config".into()))
         );
         assert!(matches!(
             parse_args(&["--dry-run=yes"]),
