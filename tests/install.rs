@@ -294,7 +294,11 @@ fn devices_and_fifos_are_never_replaced() {
     std::os::unix::fs::symlink("/dev/null", &link).unwrap();
     let out = install(&link);
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
-    assert!(stderr(&out).contains("it is a character device"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("it is a character device"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(fs::read_link(&link).unwrap(), Path::new("/dev/null"));
 
     // A FIFO named kubevali inside a directory destination.
@@ -355,7 +359,10 @@ fn a_signal_during_the_copy_leaves_no_temporary_file() {
             "run {run} ({status:?}) left {left:?}"
         );
         if left == ["kubevali"] {
-            assert_eq!(fs::read(volume.join("kubevali")).unwrap(), fs::read(BIN).unwrap());
+            assert_eq!(
+                fs::read(volume.join("kubevali")).unwrap(),
+                fs::read(BIN).unwrap()
+            );
         }
     }
 }
