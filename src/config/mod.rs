@@ -49,14 +49,15 @@ impl Source {
             TreeError::Syntax(syntax) => {
                 let position = match syntax.mark {
                     Some(mark) => Pos {
-                        line: mark.line + 1,
-                        column: mark.column + 1,
+                        line: mark.line.saturating_add(1),
+                        column: mark.column.saturating_add(1),
                     },
                     None => self.position_of_offset(syntax.offset),
                 };
                 let mut message = syntax.problem;
                 if let Some((context, mark)) = syntax.context {
-                    let (line, column) = (mark.line + 1, mark.column + 1);
+                    let (line, column) =
+                        (mark.line.saturating_add(1), mark.column.saturating_add(1));
                     if (line, column) != (position.line, position.column) {
                         message.push_str(&format!(" ({context} at {line}:{column})"));
                     } else {

@@ -318,38 +318,45 @@ impl Builder {
             // YAML specifies.
             self.anchors.insert(anchor, Rc::clone(&node));
         }
-        let path = self.path();
+        let is_key = matches!(self.stack.last(), Some(Open::Map { key: None, .. }));
+        if is_key {
+            self.check_key(&node)?;
+        }
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Open::Seq { items, .. }) => items.push(node),
-            Some(Open::Map {
-                entries, key, seen, ..
-            }) => match key.take() {
+            Some(Open::Map { entries, key, .. }) => match key.take() {
                 Some(key) => entries.push((key, node)),
-                None => {
-                    let Value::Scalar(scalar) = &node.resolved().value else {
-                        return Err(TreeError::KeyNotScalar {
-                            pos: node.pos,
-                            path,
-                        });
-                    };
-                    match seen.entry(scalar.text.clone()) {
-                        Entry::Occupied(first) => {
-                            return Err(TreeError::DuplicateKey {
-                                path: path.key(&scalar.text),
-                                first: *first.get(),
-                                second: node.pos,
-                            });
-                        }
-                        Entry::Vacant(slot) => {
-                            slot.insert(node.pos);
-                        }
-                    }
-                    *key = Some(node);
-                }
+                None => *key = Some(node),
             },
         }
         Ok(())
+    }
+
+    /// A key must be a scalar, and new in its map. The path is built only
+    /// for an error: keys can be long, and most nodes are fine.
+    fn check_key(&mut self, node: &Node) -> Result<(), TreeError> {
+        let Value::Scalar(scalar) = &node.resolved().value else {
+            return Err(TreeError::KeyNotScalar {
+                pos: node.pos,
+                path: self.path(),
+            });
+        };
+        let first = match self.stack.last_mut() {
+            Some(Open::Map { seen, .. }) => match seen.entry(scalar.text.clone()) {
+                Entry::Occupied(first) => *first.get(),
+                Entry::Vacant(slot) => {
+                    slot.insert(node.pos);
+                    return Ok(());
+                }
+            },
+            _ => return Ok(()),
+        };
+        Err(TreeError::DuplicateKey {
+            path: self.path().key(&scalar.text),
+            first,
+            second: node.pos,
+        })
     }
 
     /// The path of the value being read, for error messages.
