@@ -77,19 +77,15 @@ pub fn main() -> i32 {
     let command = match cli::parse(args, std::env::var_os("KUBEVALI_CONFIG")) {
         Ok(command) => command,
         Err(e) => {
-            eprintln!("kubevali: {e}");
+            crate::output::eprint_line(&format!("kubevali: {e}"));
             return EXIT_USAGE;
         }
     };
     let outcome = match command {
-        Command::Help => {
-            print!("{}", cli::USAGE);
-            Ok(0)
-        }
-        Command::Version => {
-            println!("kubevali {}", env!("CARGO_PKG_VERSION"));
-            Ok(0)
-        }
+        Command::Help => Ok(crate::output::print(cli::USAGE.as_bytes())),
+        Command::Version => Ok(crate::output::print(
+            format!("kubevali {}\n", env!("CARGO_PKG_VERSION")).as_bytes(),
+        )),
         Command::Install(path) => install::install_self(&path)
             .map(|_| 0)
             .map_err(AppError::Install),

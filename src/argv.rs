@@ -10,9 +10,9 @@ use std::ffi::OsString;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 
 use crate::config::{ArgItem, ArgValue, Config, ConfigError, FieldPath, Source};
+use crate::ping_url::{self as url, Check};
 use crate::quote;
 use crate::template::{Context, NodeAddresses, Templates};
-use crate::watchlog::{Check, url};
 
 /// Linux's `MAX_ARG_STRLEN`: one argument or environment string, its
 /// terminating NUL included, may not be longer (32 pages of 4 KiB).
@@ -121,6 +121,16 @@ impl Renderer<'_> {
         let rendered = self.render_one(templates, &path, template, 0)?;
         if let Some(index) = parse_index(&rendered) {
             return Ok(index);
+        }
+        // All digits, yet no i64: out of range, which is not a missing suffix.
+        let digits = rendered.trim_ascii();
+        if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit) {
+            let message = format!(
+                "rendered {}, which is out of range for an ordinal (at most {})",
+                quote::go_quoted(&rendered),
+                i64::MAX
+            );
+            return Err(self.source.invalid(&path, message));
         }
         let mut message = format!(
             "rendered {}, which is not a non-negative integer",

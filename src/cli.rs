@@ -142,6 +142,8 @@ pub enum CliError {
     },
     /// Options that cannot go together.
     Conflict(String),
+    /// `--install` does one thing; other options with it would be ignored.
+    NotWithInstall(String),
 }
 
 impl fmt::Display for CliError {
@@ -157,6 +159,9 @@ impl fmt::Display for CliError {
                 reason,
             } => write!(f, "invalid value '{value}' for '{option}': {reason}")?,
             CliError::Conflict(message) => f.write_str(message)?,
+            CliError::NotWithInstall(option) => {
+                write!(f, "option '{option}' cannot be used with '--install'")?
+            }
         }
         f.write_str("; try 'kubevali --help'")
     }
@@ -194,21 +199,37 @@ pub fn parse(
     let mut watch_config = false;
     let mut review = ReviewOptions::default();
     let mut output_given = false;
+    // The first run option given, to name it if --install comes too.
+    let mut run_option = None;
     while let Some(arg) = parser.next()? {
         match arg {
-            Short('c') | Long("config") => config = Some(path_value(&mut parser, "--config")?),
-            Long("dry-run") => dry_run = true,
-            Short('w') | Long("watch-config") => watch_config = true,
+            Short('c') | Long("config") => {
+                config = Some(path_value(&mut parser, "--config")?);
+                run_option.get_or_insert("--config");
+            }
+            Long("dry-run") => {
+                dry_run = true;
+                run_option.get_or_insert("--dry-run");
+            }
+            Short('w') | Long("watch-config") => {
+                watch_config = true;
+                run_option.get_or_insert("--watch-config");
+            }
             Long("install") => install = Some(path_value(&mut parser, "--install")?),
-            Long("index") => review.index = Some(count_value(&mut parser, "--index", i64::MAX)?),
+            Long("index") => {
+                review.index = Some(count_value(&mut parser, "--index", i64::MAX)?);
+                run_option.get_or_insert("--index");
+            }
             Long("replicas") => {
                 let max = i64::from(MAX_REPLICAS);
                 let count = count_value(&mut parser, "--replicas", max)?;
                 review.replicas = u32::try_from(count).ok();
+                run_option.get_or_insert("--replicas");
             }
             Long("output") => {
                 review.output = output_value(&mut parser)?;
                 output_given = true;
+                run_option.get_or_insert("--output");
             }
             Short('h') | Long("help") => return Ok(Command::Help),
             Short('V') | Long("version") => return Ok(Command::Version),
@@ -216,6 +237,9 @@ pub fn parse(
         }
     }
     if let Some(path) = install {
+        if let Some(option) = run_option {
+            return Err(CliError::NotWithInstall(option.to_owned()));
+        }
         return Ok(Command::Install(path));
     }
     check_review(&review, output_given, dry_run)?;
@@ -320,6 +344,14 @@ mod tests {
         ));
         assert!(
             matches!(parse_args(&["stray"]), Err(CliError::UnexpectedArgument(a)) if a == "stray")
+        );
+        assert_eq!(
+            parse_args(&["--install", "/v", "--dry-run"]),
+            Err(CliError::NotWithInstall("--dry-run".into()))
+        );
+        assert_eq!(
+            parse_args(&["-c", "x.yaml", "-w", "--install=/v"]),
+            Err(CliError::NotWithInstall("--config".into()))
         );
         assert!(matches!(
             parse_args(&["--dry-run=yes"]),

@@ -5,12 +5,20 @@
 //! file next to the destination, synced, and renamed into place, so the node
 //! container never sees a half-written `kubevali`, and a failed install leaves
 //! nothing behind.
+//!
+//! Only a missing path, a regular file or a directory can be a destination:
+//! renaming over a device or a FIFO (`--install /dev/null` as root) would
+//! replace it. A SIGTERM, SIGINT, SIGHUP or SIGQUIT during the copy removes
+//! the temporary file before kubevali exits; a SIGKILL cannot be caught, so
+//! every install first removes the temporary files of earlier installs
+//! whose process is gone.
 
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Always the running binary, even when it was started through a symlink or
 /// its file has since been replaced on disk.
@@ -35,6 +43,12 @@ pub enum InstallError {
     MissingDirectory(PathBuf),
     /// A path that has to be a directory is something else.
     NotADirectory(PathBuf),
+    /// The destination exists and is neither a regular file nor a
+    /// directory (a device, a FIFO, a socket).
+    NotAFile { path: PathBuf, kind: &'static str },
+    /// The signal handlers that clean up after an interrupted copy could
+    /// not be set up.
+    Signals(io::Error),
     /// The destination could not be looked at (permissions, I/O error).
     Inspect { path: PathBuf, source: io::Error },
     /// No new file could be created in the directory (read-only volume,
@@ -67,6 +81,15 @@ impl fmt::Display for InstallError {
             InstallError::NotADirectory(path) => {
                 write!(f, "cannot install into {}: not a directory", path.display())
             }
+            InstallError::NotAFile { path, kind } => write!(
+                f,
+                "cannot install to {}: it is {kind}; only a regular file, a directory or a \
+                 path that does not exist yet can be replaced",
+                path.display()
+            ),
+            InstallError::Signals(source) => {
+                write!(f, "cannot install: cannot set up signal handling: {source}")
+            }
             InstallError::Inspect { path, source } => {
                 write!(f, "cannot install to {}: {source}", path.display())
             }
@@ -95,8 +118,10 @@ impl std::error::Error for InstallError {
             | InstallError::Inspect { source, .. }
             | InstallError::CreateTemp { source, .. }
             | InstallError::Write { source, .. }
-            | InstallError::Rename { source, .. } => Some(source),
+            | InstallError::Rename { source, .. }
+            | InstallError::Signals(source) => Some(source),
             InstallError::EmptyPath
+            | InstallError::NotAFile { .. }
             | InstallError::MissingDirectory(_)
             | InstallError::NotADirectory(_) => None,
         }
@@ -107,7 +132,9 @@ impl std::error::Error for InstallError {
 /// a directory) with mode 0755, replacing any file there atomically. Returns
 /// the path written and logs it at info level.
 pub fn install_self(dest: &Path) -> Result<PathBuf, InstallError> {
-    let installed = install_file(Path::new(RUNNING_EXECUTABLE), dest)?;
+    let pending = Arc::new(Mutex::new(None));
+    remove_on_signal(Arc::clone(&pending))?;
+    let installed = install_with(Path::new(RUNNING_EXECUTABLE), dest, &pending)?;
     log::info!("Installed kubevali to {}", installed.display());
     Ok(installed)
 }
@@ -115,6 +142,13 @@ pub fn install_self(dest: &Path) -> Result<PathBuf, InstallError> {
 /// [`install_self`] with an explicit source file, so the copy logic can be
 /// tested without copying the test runner.
 pub fn install_file(source: &Path, dest: &Path) -> Result<PathBuf, InstallError> {
+    install_with(source, dest, &Mutex::new(None))
+}
+
+/// The temporary file being written, for the signal thread to remove.
+type Pending = Mutex<Option<PathBuf>>;
+
+fn install_with(source: &Path, dest: &Path, pending: &Pending) -> Result<PathBuf, InstallError> {
     let target = resolve_target(dest)?;
     let dir = directory_of(&target);
     let mut input = File::open(source).map_err(|e| InstallError::ReadSelf {
@@ -122,7 +156,9 @@ pub fn install_file(source: &Path, dest: &Path) -> Result<PathBuf, InstallError>
         source: e,
     })?;
 
+    remove_stale_temps(&dir);
     let (temp_path, mut output) = create_temp(&dir)?;
+    *pending.lock().unwrap_or_else(PoisonError::into_inner) = Some(temp_path.clone());
     let temp = RemoveOnDrop(Some(temp_path));
     let temp_path = temp.path();
     let write_error = |e| InstallError::Write {
@@ -137,11 +173,17 @@ pub fn install_file(source: &Path, dest: &Path) -> Result<PathBuf, InstallError>
     output.sync_all().map_err(write_error)?;
     drop(output);
 
-    fs::rename(temp_path, &target).map_err(|e| InstallError::Rename {
-        from: temp_path.to_path_buf(),
-        to: target.clone(),
-        source: e,
-    })?;
+    {
+        // Held across the rename, so that a signal handled meanwhile finds
+        // either the temporary file or nothing left to remove.
+        let mut pending = pending.lock().unwrap_or_else(PoisonError::into_inner);
+        fs::rename(temp_path, &target).map_err(|e| InstallError::Rename {
+            from: temp_path.to_path_buf(),
+            to: target.clone(),
+            source: e,
+        })?;
+        *pending = None;
+    }
     temp.keep();
     // Makes the rename itself durable. The binary is already complete and in
     // place; some filesystems refuse fsync on a directory, which must not turn
@@ -159,7 +201,22 @@ fn resolve_target(dest: &Path) -> Result<PathBuf, InstallError> {
         return Err(InstallError::EmptyPath);
     }
     match fs::metadata(dest) {
-        Ok(meta) if meta.is_dir() => return Ok(dest.join(INSTALLED_NAME)),
+        Ok(meta) if meta.is_dir() => {
+            let target = dest.join(INSTALLED_NAME);
+            return match fs::metadata(&target) {
+                Ok(meta) if !meta.is_file() => Err(InstallError::NotAFile {
+                    kind: describe(&meta),
+                    path: target,
+                }),
+                _ => Ok(target),
+            };
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(InstallError::NotAFile {
+                path: dest.to_path_buf(),
+                kind: describe(&meta),
+            });
+        }
         Ok(_) => return Ok(dest.to_path_buf()),
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
         Err(e) if e.kind() == io::ErrorKind::NotADirectory => {
@@ -189,6 +246,91 @@ fn resolve_target(dest: &Path) -> Result<PathBuf, InstallError> {
             source: e,
         }),
     }
+}
+
+fn describe(meta: &fs::Metadata) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = meta.file_type();
+    if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Removes the temporary files of earlier installs whose writer is surely
+/// gone: its process no longer exists, or has this
+/// very process's id (a container's first process is always pid 1, and this
+/// process has not created its own file yet).
+fn remove_stale_temps(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let own = std::process::id();
+    let prefix = format!(".{INSTALLED_NAME}.install-");
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|name| name.strip_prefix(&prefix))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, attempt)| {
+                attempt.parse::<u32>().ok()?;
+                pid.parse::<u32>().ok()
+            })
+        else {
+            continue;
+        };
+        if pid == own || !process_exists(pid) {
+            let path = entry.path();
+            match fs::remove_file(&path) {
+                Ok(()) => log::info!(
+                    "removed {}, left behind by an interrupted install",
+                    path.display()
+                ),
+                Err(e) => log::debug!("cannot remove {}: {e}", path.display()),
+            }
+        }
+    }
+}
+
+fn process_exists(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // Signal 0 only checks whether the process exists; EPERM means it does.
+    match crate::sys::kill(pid, 0) {
+        Ok(()) => true,
+        Err(e) => e.raw_os_error() != Some(libc::ESRCH),
+    }
+}
+
+/// On a terminating signal, removes the temporary file being written and
+/// exits as if killed by that signal (128 + its number).
+fn remove_on_signal(pending: Arc<Pending>) -> Result<(), InstallError> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP, SIGQUIT])
+        .map_err(InstallError::Signals)?;
+    std::thread::Builder::new()
+        .name("install-signals".to_owned())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                let pending = pending.lock().unwrap_or_else(PoisonError::into_inner);
+                if let Some(path) = pending.as_ref() {
+                    let _ = fs::remove_file(path);
+                    log::error!("install interrupted by signal {signal}; nothing was installed");
+                }
+                std::process::exit(128 + signal);
+            }
+        })
+        .map_err(InstallError::Signals)?;
+    Ok(())
 }
 
 /// The parent directory of a file path; a bare file name lives in ".".

@@ -3,11 +3,13 @@
 //! Modules follow the data: `cli` → `config` (with `duration`) → `template`
 //! → `argv` → `supervisor` (the node's state: spawn, signals, reaping) →
 //! `logpipe` (pass-through and keyword scanner, feeding `heartbeat`) →
-//! `watchlog` (pings); `reload` notices config changes; `health` answers the
-//! kubelet's probes and Prometheus; `review` renders every replica for a
-//! reviewer; `kube` talks to the Kubernetes API; `install` copies the
-//! binary into a shared volume; `app` wires them up. Leaves: `signal` (names, parsing, what is forwarded) and
-//! `sys` (every call into the C library).
+//! `watchlog` (pings, with `ping_url` for their addresses); `reload`
+//! notices config changes; `output` writes kubevali's own stdout;
+//! `health` answers the kubelet's probes and Prometheus; `review` renders
+//! every replica for a reviewer; `kube` talks to the Kubernetes API;
+//! `install` copies the binary into a shared volume; `app` wires them up.
+//! Leaves: `signal` (names, parsing, what is forwarded) and `sys` (every
+//! call into the C library).
 //!
 //! The public modules are what the integration tests and the fuzz target
 //! use; everything else is private to the crate, so that the compiler
@@ -15,7 +17,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod app;
-mod argv;
+pub mod argv;
 pub mod base64;
 mod cli;
 pub mod config;
@@ -26,6 +28,8 @@ pub mod install;
 pub mod kube;
 mod logging;
 pub mod logpipe;
+mod output;
+mod ping_url;
 mod quote;
 mod reload;
 mod review;

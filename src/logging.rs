@@ -64,8 +64,27 @@ fn level_filter(level: LogLevel) -> LevelFilter {
     }
 }
 
+/// Crates whose trace output shows secrets: ureq-proto dumps every byte
+/// sent (an `authorization: Bearer` header included), and ureq prints whole
+/// URLs (a healthchecks.io check ID or ping key in the path) once trace is
+/// on for it. Their debug lines redact both, so debug is as far as they go.
+const CAPPED_AT_DEBUG: &[&str] = &["ureq", "ureq_proto", "rustls"];
+
+fn capped(metadata: &Metadata<'_>) -> bool {
+    metadata.level() > log::Level::Debug
+        && CAPPED_AT_DEBUG.iter().any(|name| {
+            metadata
+                .target()
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"))
+        })
+}
+
 impl Log for Logger {
     fn enabled(&self, metadata: &Metadata<'_>) -> bool {
+        if capped(metadata) {
+            return false;
+        }
         let settings = SETTINGS.read().unwrap_or_else(|e| e.into_inner());
         settings
             .as_ref()
@@ -77,7 +96,7 @@ impl Log for Logger {
         let Some(settings) = settings.as_ref() else {
             return;
         };
-        if !settings.filter.matches(record) {
+        if capped(record.metadata()) || !settings.filter.matches(record) {
             return;
         }
         let line = format_line(settings.format, SystemTime::now(), record);
@@ -93,7 +112,7 @@ fn format_line(format: LogFormat, now: SystemTime, record: &Record<'_>) -> Strin
     let ts = rfc3339(now);
     let message = record.args().to_string();
     match format {
-        LogFormat::Console => format!("{ts} {} {message}\n", record.level()),
+        LogFormat::Console => format!("{ts} {} {}\n", record.level(), escape_controls(&message)),
         LogFormat::Json => {
             let object = serde_json::json!({
                 "ts": ts,
@@ -104,6 +123,26 @@ fn format_line(format: LogFormat, now: SystemTime, record: &Record<'_>) -> Strin
             format!("{object}\n")
         }
     }
+}
+
+/// Keeps one event on one line and terminal escapes out of the console:
+/// config text (an unknown key, a `fail` message) can hold anything.
+/// Tabs stay; every other control character is written as an escape.
+fn escape_controls(message: &str) -> std::borrow::Cow<'_, str> {
+    if !message.chars().any(|c| c.is_control() && c != '\t') {
+        return message.into();
+    }
+    let mut escaped = String::with_capacity(message.len() + 16);
+    for c in message.chars() {
+        match c {
+            '\t' => escaped.push(c),
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            c if c.is_control() => escaped.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => escaped.push(c),
+        }
+    }
+    escaped.into()
 }
 
 /// UTC time as `2026-11-25T12:00:00Z`.
@@ -165,5 +204,30 @@ mod tests {
         assert_eq!(json["ts"], "2026-11-25T12:00:00Z");
         assert_eq!(json["level"], "info");
         assert_eq!(json["msg"], "Starting node: \"x\"");
+    }
+
+    #[test]
+    fn console_lines_escape_control_characters() {
+        let t = UNIX_EPOCH;
+        let args = format_args!("unknown \"evil\u{1b}[31mRED\nFAKE\r\u{7f}\u{9b}\"\tend");
+        let record = Record::builder()
+            .args(args)
+            .level(log::Level::Error)
+            .build();
+        assert_eq!(
+            format_line(LogFormat::Console, t, &record),
+            "1970-01-01T00:00:00Z ERROR unknown \"evil\\u{1b}[31mRED\\nFAKE\\r\\u{7f}\\u{9b}\"\tend\n"
+        );
+    }
+
+    #[test]
+    fn http_crates_stop_at_debug() {
+        let at = |target, level| Metadata::builder().target(target).level(level).build();
+        assert!(capped(&at("ureq_proto::util", log::Level::Trace)));
+        assert!(capped(&at("ureq", log::Level::Trace)));
+        assert!(capped(&at("rustls::client", log::Level::Trace)));
+        assert!(!capped(&at("ureq::run", log::Level::Debug)));
+        assert!(!capped(&at("ureqx", log::Level::Trace)));
+        assert!(!capped(&at("kubevali::kube", log::Level::Trace)));
     }
 }

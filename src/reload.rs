@@ -6,11 +6,20 @@
 //! time, and compares content rather than mtime. A change is reported only
 //! once two polls in a row see the same new content, so a file caught
 //! half-written is never acted on.
+//!
+//! Each poll opens the path non-blocking and reads it only if it is a
+//! regular file of at most 1 MiB (the loader's own check), so a FIFO, a
+//! device or a huge file swapped in can never block or swamp the watcher.
+//! A path that cannot be used is logged at warn once per change of what is
+//! wrong (deleted, a directory, a dangling symlink, a loop, no permission),
+//! and once more when it is usable again.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::thread;
 use std::time::Duration;
+
+use crate::config::{self, ReadError};
 
 /// How often the file is read.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
@@ -65,18 +74,17 @@ pub fn spawn_watcher<E: Clone + Send + 'static>(
         .name("config-watch".to_owned())
         .spawn(move || {
             let mut detector = ChangeDetector::new(initial);
+            let mut state = PathState::Usable;
             loop {
                 thread::sleep(POLL_INTERVAL);
-                let content = match std::fs::read(&path) {
-                    Ok(content) => Some(content),
-                    Err(error) => {
-                        log::debug!(
-                            "cannot read {} to check for changes: {error}",
-                            path.display()
-                        );
-                        None
+                let (content, now) = poll(&path);
+                if let Some(line) = state.change_to(&now) {
+                    match &now {
+                        PathState::Usable => log::info!("{}: {line}", path.display()),
+                        PathState::Unusable(_) => log::warn!("{}: {line}", path.display()),
                     }
-                };
+                }
+                state = now;
                 if detector.observe(content) {
                     log::info!("{} changed", path.display());
                     if events.send(changed.clone()).is_err() {
@@ -85,6 +93,43 @@ pub fn spawn_watcher<E: Clone + Send + 'static>(
                 }
             }
         })
+}
+
+/// What the watcher last found at the config path.
+#[derive(Debug, PartialEq)]
+pub enum PathState {
+    Usable,
+    Unusable(ReadError),
+}
+
+impl PathState {
+    /// The line to log when going from `self` to `now`, if anything changed.
+    pub fn change_to(&self, now: &PathState) -> Option<String> {
+        if self == now {
+            return None;
+        }
+        Some(match now {
+            PathState::Usable => "readable again; watching it for changes".to_owned(),
+            PathState::Unusable(error) => {
+                let what = match error {
+                    ReadError::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                        "cannot read the config file: it is gone (deleted, or a dangling \
+                         symlink)"
+                            .to_owned()
+                    }
+                    other => other.to_string(),
+                };
+                format!("{what}; the node keeps running with the config it has")
+            }
+        })
+    }
+}
+
+fn poll(path: &Path) -> (Option<Vec<u8>>, PathState) {
+    match config::read_bounded(path) {
+        Ok(content) => (Some(content), PathState::Usable),
+        Err(error) => (None, PathState::Unusable(error)),
+    }
 }
 
 #[cfg(test)]
@@ -133,6 +178,24 @@ mod tests {
         assert!(!detector.observe(bytes("b")));
         assert!(!detector.observe(bytes("a")));
         assert!(!detector.observe(bytes("a")));
+    }
+
+    #[test]
+    fn each_problem_is_reported_once_and_so_is_the_recovery() {
+        let gone = || PathState::Unusable(ReadError::Io(std::io::ErrorKind::NotFound.into()));
+        let dir = || PathState::Unusable(ReadError::Directory);
+        assert_eq!(PathState::Usable.change_to(&PathState::Usable), None);
+        let first = PathState::Usable.change_to(&gone()).unwrap();
+        assert!(first.contains("it is gone"), "{first}");
+        assert_eq!(gone().change_to(&gone()), None);
+        let other = gone().change_to(&dir()).unwrap();
+        assert!(other.contains("is a directory"), "{other}");
+        assert!(
+            dir()
+                .change_to(&PathState::Usable)
+                .unwrap()
+                .contains("readable again")
+        );
     }
 
     #[test]

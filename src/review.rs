@@ -15,7 +15,6 @@
 //! templates that read it and the Service lookups name that replica's pod.
 
 use std::ffi::{OsStr, OsString};
-use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
 
 use serde::Serialize;
@@ -79,12 +78,10 @@ pub fn dry_run(config: &Config, source: &Source, options: &ReviewOptions) -> i32
             .collect::<Vec<u8>>(),
         OutputFormat::Json => (to_json(&replicas) + "\n").into_bytes(),
     };
-    let mut stdout = std::io::stdout().lock();
-    if let Err(error) = stdout.write_all(&printed).and_then(|()| stdout.flush()) {
-        log::error!("cannot write the rendered commands to stdout: {error}");
-        return EXIT_FAILURE;
+    match crate::output::print(&printed) {
+        0 => exit_code(&replicas),
+        failed => failed,
     }
-    exit_code(&replicas)
 }
 
 /// 2 if any config failed, else 1 if the cluster failed, else 0.

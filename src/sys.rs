@@ -147,6 +147,12 @@ pub fn stack_limit() -> Option<usize> {
     (rc == 0).then(|| usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX))
 }
 
+/// Whether `fd` is an open descriptor.
+pub fn fd_is_open(fd: RawFd) -> bool {
+    // SAFETY: F_GETFD only asks about the descriptor; no memory is involved.
+    unsafe { libc::fcntl(fd, libc::F_GETFD) != -1 }
+}
+
 /// A close-on-exec pipe as (read end, write end).
 pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
     let mut fds = [0 as c_int; 2];

@@ -258,3 +258,131 @@ fn install_file_refuses_an_empty_destination() {
     let err = install_file(Path::new(BIN), Path::new("")).unwrap_err();
     assert!(matches!(err, InstallError::EmptyPath), "{err:?}");
 }
+
+fn mkfifo(path: &Path) {
+    let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+}
+
+fn is_fifo(path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_fifo())
+}
+
+#[test]
+fn devices_and_fifos_are_never_replaced() {
+    let dir = scratch_dir("not_a_file");
+    let fifo = dir.join("fifo");
+    mkfifo(&fifo);
+    let out = install(&fifo);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "cannot install to {}: it is a FIFO; only a regular file, a directory or a path \
+             that does not exist yet can be replaced",
+            fifo.display()
+        )),
+        "{}",
+        stderr(&out)
+    );
+    assert!(is_fifo(&fifo), "the FIFO is untouched");
+
+    // Through a symlink to a character device, as `--install /dev/null`
+    // would be: refused, and neither the link nor the device changes.
+    let link = dir.join("null-link");
+    std::os::unix::fs::symlink("/dev/null", &link).unwrap();
+    let out = install(&link);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("it is a character device"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::read_link(&link).unwrap(), Path::new("/dev/null"));
+
+    // A FIFO named kubevali inside a directory destination.
+    let volume = dir.join("volume");
+    fs::create_dir(&volume).unwrap();
+    mkfifo(&volume.join("kubevali"));
+    let out = install(&volume);
+    assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
+    assert!(is_fifo(&volume.join("kubevali")));
+    assert_eq!(entries(&volume), vec!["kubevali"], "no temporary file left");
+    assert_eq!(entries(&dir), vec!["fifo", "null-link", "volume"]);
+}
+
+#[test]
+fn temporary_files_of_killed_installs_are_cleaned_up() {
+    let dir = scratch_dir("stale_temp");
+    // A pid that surely is gone: a child that has been reaped.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead_pid = gone.id();
+    gone.wait().unwrap();
+    let stale = dir.join(format!(".kubevali.install-{dead_pid}-0"));
+    fs::write(&stale, b"half a binary").unwrap();
+    // One of a process that is alive (this test) is left alone.
+    let live = dir.join(format!(".kubevali.install-{}-0", std::process::id()));
+    fs::write(&live, b"being written").unwrap();
+    let out = install(&dir);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert!(!stale.exists(), "{}", stderr(&out));
+    assert!(live.exists());
+    assert!(stderr(&out).contains("left behind by an interrupted install"));
+}
+
+#[test]
+fn a_signal_during_the_copy_leaves_no_temporary_file() {
+    let dir = scratch_dir("signal");
+    // The signal lands at different moments of the copy across the runs;
+    // whenever it lands, the directory ends up either empty or with the
+    // whole binary, never with a temporary file.
+    for (run, delay_us) in [0u64, 200, 500, 1_000, 2_000, 3_000, 5_000, 8_000]
+        .into_iter()
+        .enumerate()
+    {
+        let volume = dir.join(format!("run{run}"));
+        fs::create_dir(&volume).unwrap();
+        let mut child = Command::new(BIN)
+            .arg("--install")
+            .arg(&volume)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(delay_us));
+        // SAFETY: plain kill on our own child.
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+        let status = child.wait().unwrap();
+        let left = entries(&volume);
+        assert!(
+            left.is_empty() || left == ["kubevali"],
+            "run {run} ({status:?}) left {left:?}"
+        );
+        if left == ["kubevali"] {
+            assert_eq!(
+                fs::read(volume.join("kubevali")).unwrap(),
+                fs::read(BIN).unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn other_options_with_install_are_a_usage_error() {
+    let dir = scratch_dir("with_options");
+    for extra in [&["--dry-run"][..], &["-w"], &["-c", "x.yaml"]] {
+        let out = Command::new(BIN)
+            .arg("--install")
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("cannot be used with '--install'"),
+            "{}",
+            stderr(&out)
+        );
+        assert!(entries(&dir).is_empty(), "nothing installed");
+    }
+}

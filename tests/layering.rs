@@ -112,7 +112,7 @@ fn edges(depth: usize) -> BTreeMap<String, BTreeSet<String>> {
         for target in targets {
             if target.len() >= depth
                 && target[..depth] != from[..]
-                && units.contains(&target[..depth].to_vec())
+                && units.contains(&target[..depth])
             {
                 graph
                     .entry(from.join("::"))

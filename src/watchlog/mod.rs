@@ -10,7 +10,6 @@
 pub mod body;
 pub mod ping;
 pub mod stats;
-pub mod url;
 
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
@@ -22,7 +21,8 @@ use crate::heartbeat::Heartbeat;
 
 use self::ping::{Client, Problem, Reply, Verdict};
 pub use self::stats::PingStats;
-pub use self::url::{Check, PingKind};
+use crate::ping_url;
+pub use crate::ping_url::{Check, PingKind};
 
 /// How often the ticker, still waiting for the first match, checks whether
 /// it has been stopped.
@@ -292,7 +292,7 @@ impl Pinger {
             &self.heartbeat.last_excerpt(),
             self.heartbeat.keyword(),
         );
-        let url = url::ping_url(&target.base_url, &target.check, kind);
+        let url = ping_url::ping_url(&target.base_url, &target.check, kind);
         let mut attempt = 0;
         loop {
             let now = Instant::now();
@@ -412,7 +412,7 @@ fn whole_secs(d: Duration) -> Duration {
 
 /// Sends one ping, retrying what may recover.
 fn deliver(shared: &Shared, target: &Target, kind: PingKind, body: &str) -> Delivery {
-    let url = url::ping_url(&target.base_url, &target.check, kind);
+    let url = ping_url::ping_url(&target.base_url, &target.check, kind);
     for attempt in 1..=ping::ATTEMPTS {
         if !shared.begin_attempt() {
             return Delivery::Abandoned;

@@ -5,8 +5,8 @@ use std::fmt;
 use std::io::Read;
 use std::time::Duration;
 
-use super::url::Check;
 use crate::duration::display;
+use crate::ping_url::Check;
 
 /// Attempts per ping, and the pause before each retry.
 pub const ATTEMPTS: usize = 3;

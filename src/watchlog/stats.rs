@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use super::url::PingKind;
+use crate::ping_url::PingKind;
 
 /// Ping outcomes since the stats were made. A ping is counted once, after
 /// its retries: as a success or a fail when the server took it, as an

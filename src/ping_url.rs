@@ -1,10 +1,10 @@
-//! Ping URLs: the parts they are made of, checked once when the config
+//! Healthchecks ping URLs: the parts they are made of, checked once when the config
 //! loads, and joined with percent-encoding. Gluing strings let an ID such
 //! as `x#frag` turn a `/fail` into a success ping, and a stray `?` move the
 //! action into the query; a part that passed these checks cannot.
 //!
-//! Pure and self-contained (std only), so the config can call its checks
-//! without depending on the rest of watchlog.
+//! A leaf (std only): the config checks the parts when it loads, and
+//! watchlog joins them when it pings.
 
 use std::fmt;
 use std::net::Ipv6Addr;
