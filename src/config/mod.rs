@@ -24,12 +24,10 @@ use std::path::Path;
 pub use error::{ConfigError, ReadError};
 pub use listen::Listen;
 pub use schema::{
-    ArgItem, ArgValue, Config, DEFAULT_INDEX_TEMPLATE, DEFAULT_STOP_SIGNAL, DEFAULT_STOP_TIMEOUT,
-    Http, LogFormat, LogLevel, Logging, NodeService, NodeTemplate, Stream, Watchlog,
+    ArgItem, ArgValue, Config, DEFAULT_INDEX_TEMPLATE, LogFormat, LogLevel, Logging, Stream,
+    Watchlog,
 };
-pub use source::{FieldPath, MAX_CONFIG_BYTES, Pos, Seg, Source, read_bounded};
-pub use tree::{MAX_DEPTH, MAX_EXPANDED_BYTES};
-pub use validate::NON_STOPPING_SIGNALS;
+pub use source::{FieldPath, Pos, Source, read_bounded};
 
 use tree::TreeError;
 

@@ -23,7 +23,7 @@ use crate::supervisor::OutputBytes;
 use crate::watchlog::PingStats;
 
 pub use listen::Listen;
-pub use server::{Endpoint, EndpointError, MAX_CONNECTIONS, MAX_HEAD, READ_TIMEOUT, WRITE_TIMEOUT};
+pub use server::{Endpoint, EndpointError, MAX_CONNECTIONS};
 
 /// What the node's current start is watched for: its heartbeat and how old
 /// the last match may be.

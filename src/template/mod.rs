@@ -26,7 +26,8 @@ mod tests;
 mod unicode;
 mod value;
 
-pub use value::{ElemType, Value};
+#[cfg(test)]
+pub(crate) use value::ElemType;
 
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -141,7 +142,7 @@ impl Templates {
     }
 
     /// Parses `source` without executing it, to report syntax errors and
-    /// unknown functions when the config is loaded.
+    /// unknown functions (used to check a whole reference config).
     pub fn check(&self, source: &str) -> Result<(), Error> {
         if !source.contains("{{") {
             return Ok(());
