@@ -120,7 +120,7 @@ fn run(options: &RunOptions) -> Result<i32, AppError> {
         None => None,
     };
     let plan = prepare(&config, &source, options.review.index)?;
-    log::info!("Starting node: {}", go_quoted(&plan.argv));
+    log::info!("Starting node: {}", quote::go_quoted_line(&plan.argv));
     if let Some(signal) = supervisor.stop_requested() {
         log::info!(
             "not starting the node: kubevali got {}",
@@ -197,7 +197,7 @@ fn supervise(
                 } else {
                     log::info!(
                         "config changed; restarting the node: {}",
-                        go_quoted(&plan.argv)
+                        quote::go_quoted_line(&plan.argv)
                     );
                     supervisor.stop(new_config.stop_signal, new_config.stop_timeout);
                     next = Some((new_config, plan));
@@ -457,9 +457,4 @@ fn prepare(config: &Config, source: &Source, index: Option<i64>) -> Result<Plan,
         kube::ensure_node_service(cluster.client()?, &pod_name, node_port, force_update, false)?;
     }
     Ok(plan)
-}
-
-/// The argv as the original logged it: each word quoted by Go's rules.
-fn go_quoted(argv: &[OsString]) -> String {
-    quote::go_quoted_line(argv)
 }

@@ -134,7 +134,10 @@ fn log_replica(replica: &Replica, several: bool) {
         _ => String::new(),
     };
     match &replica.outcome {
-        Ok(plan) => log::info!("{prefix}Starting node: {}", go_quoted(&plan.argv)),
+        Ok(plan) => log::info!(
+            "{prefix}Starting node: {}",
+            quote::go_quoted_line(&plan.argv)
+        ),
         Err(error) => log::error!("{prefix}{error}"),
     }
 }
@@ -263,12 +266,6 @@ pub fn json_word(word: &OsStr) -> Value {
         Some(text) => Value::String(text.to_owned()),
         None => json!({ "base64": base64::encode(word.as_bytes()) }),
     }
-}
-
-/// The argv as the log shows it: each word quoted by Go's rules, as the
-/// original did.
-fn go_quoted(argv: &[OsString]) -> String {
-    quote::go_quoted_line(argv)
 }
 
 #[cfg(test)]
