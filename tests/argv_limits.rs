@@ -4,60 +4,34 @@
 //! command line that does not fit beside the environment. And the template
 //! work of one config is bounded as a whole (issue 13, items 4, 9 and 10).
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// A scratch directory, removed when the test ends (also on panic).
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Scratch {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "kubevali-argv-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn config(&self, yaml: &str) -> PathBuf {
-        let path = self.0.join("kubevali.yaml");
-        std::fs::write(&path, yaml).unwrap();
-        path
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use support::{Scratch, SpawnGuarded, binary, kubevali};
 
 /// Runs kubevali to completion with a small, known environment. The nodes
 /// these tests start are `/bin/true`, which ends at once, and kubevali
 /// waits for its node, so nothing is left behind.
 fn run(config: &Path, dry_run: bool, shell_prefix: Option<&str>) -> Output {
-    let binary = env!("CARGO_BIN_EXE_kubevali");
     let mut command = match shell_prefix {
         Some(prefix) => {
             let mut c = Command::new("/bin/sh");
             c.arg("-c")
                 .arg(format!("{prefix}; exec \"$0\" \"$@\""))
-                .arg(binary);
+                .arg(binary())
+                .arg("--config")
+                .arg(config);
             c
         }
-        None => Command::new(binary),
+        None => kubevali(config),
     };
     command
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
-        .env("HOSTNAME", "sts-pod-0")
-        .arg("--config")
-        .arg(config);
+        .env("HOSTNAME", "sts-pod-0");
     if dry_run {
         command.arg("--dry-run");
     }
@@ -71,19 +45,18 @@ fn run(config: &Path, dry_run: bool, shell_prefix: Option<&str>) -> Output {
 #[allow(clippy::zombie_processes)]
 fn dry_run_measured(scratch: &Scratch, config: &Path) -> (i32, String, String, Duration, u64) {
     use std::os::unix::process::ExitStatusExt;
-    let out_path = scratch.0.join("stdout");
-    let err_path = scratch.0.join("stderr");
+    let out_path = scratch.join("stdout");
+    let err_path = scratch.join("stderr");
     let start = Instant::now();
-    let child = Command::new(env!("CARGO_BIN_EXE_kubevali"))
+    // The guard only acts if the test panics before `wait4` has reaped
+    // the child.
+    let child = kubevali(config)
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
-        .arg("--config")
-        .arg(config)
         .arg("--dry-run")
         .stdout(std::fs::File::create(&out_path).unwrap())
         .stderr(std::fs::File::create(&err_path).unwrap())
-        .spawn()
-        .unwrap();
+        .spawn_guarded();
     let mut status = 0;
     // SAFETY: all-zero is a valid rusage; both out-pointers are valid locals.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -110,7 +83,7 @@ fn config_with_args(args: &str) -> String {
 
 #[test]
 fn a_nul_byte_is_refused_naming_the_key() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("argv");
     for (args, key) in [
         ("    raw: \"a\\0b\"\n", "nodeTemplate.args.raw"),
         (
@@ -137,7 +110,7 @@ fn a_nul_byte_is_refused_naming_the_key() {
 
 #[test]
 fn an_argument_over_max_arg_strlen_is_refused_by_how_much() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("argv");
     // 131072 bytes plus the terminating NUL is one byte too many.
     let config = scratch.config(&config_with_args("    long: '{{ repeat 131072 \"a\" }}'\n"));
     for dry_run in [true, false] {
@@ -160,7 +133,7 @@ fn an_argument_over_max_arg_strlen_is_refused_by_how_much() {
 /// environment together.
 #[test]
 fn a_command_line_over_arg_max_is_refused_naming_the_largest_key() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("argv");
     let small_stack = Some("ulimit -S -s 1024");
     let config = scratch.config(&config_with_args(
         "    a: '{{ repeat 100000 \"a\" }}'\n    b: '{{ repeat 120000 \"b\" }}'\n    \
@@ -185,7 +158,7 @@ fn a_command_line_over_arg_max_is_refused_naming_the_largest_key() {
 /// to cost 15 s of start-up; the budget is now shared by the whole config.
 #[test]
 fn one_step_budget_for_the_whole_config() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("argv");
     let heavy = "'{{ range until 65536 }}{{ range until 10 }}{{ end }}{{ end }}'";
     let args: String = (0..16).map(|i| format!("    v{i:02}: {heavy}\n")).collect();
     let config = scratch.config(&config_with_args(&args));
@@ -204,7 +177,7 @@ fn one_step_budget_for_the_whole_config() {
 /// the config under a ConfigMap's 1 MiB (and took 9 s before).
 #[test]
 fn many_defines_are_linear() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("argv");
     let mut common = String::from("commonTemplate: '");
     for i in 0..30_000 {
         common.push_str(&format!("{{{{define \"{i:x}\"}}}}{{{{end}}}}"));

@@ -1,34 +1,19 @@
 //! The binary's command line and its handling of configs, good and bad, run
 //! as a real process the way an operator runs it.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
+
+use support::{Scratch, binary};
 
 fn kubevali() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kubevali"));
+    let mut command = Command::new(binary());
     command
         .env_remove("KUBEVALI_CONFIG")
         .env_remove("KUBEVALI_LOG");
     command
-}
-
-/// A fresh directory for one test's files.
-fn scratch_dir() -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "kubevali-cli-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn write_config(yaml: &str) -> PathBuf {
-    let path = scratch_dir().join("kubevali.yaml");
-    std::fs::write(&path, yaml).unwrap();
-    path
 }
 
 fn dry_run(config: &Path, hostname: &str) -> Output {
@@ -73,7 +58,8 @@ fn example_renders_like_the_original_readme() {
 
 #[test]
 fn index_reaches_every_template() {
-    let config = write_config(
+    let config_dir = Scratch::new("config");
+    let config = config_dir.config(
         "nodeTemplate:\n  command: ['node-{{ .Index }}']\n  args:\n    p: '{{ .Index }}'\n",
     );
     let output = dry_run(&config, "darwinia-crab-10");
@@ -82,7 +68,8 @@ fn index_reaches_every_template() {
 
 #[test]
 fn every_arg_type_and_flag_spelling() {
-    let config = write_config(
+    let config_dir = Scratch::new("config");
+    let config = config_dir.config(
         r#"nodeTemplate:
   index: "1"
   command: [darwinia, "{{ if eq .Index 0 }}--alice{{ end }}", --chain, crab]
@@ -132,7 +119,8 @@ fn dry_run_output_is_exact_shell_input() {
     for word in nasty {
         yaml.push_str(&format!("    - {}\n", serde_json::to_string(word).unwrap()));
     }
-    let output = dry_run(&write_config(&yaml), "x");
+    let scratch = Scratch::new("nasty");
+    let output = dry_run(&scratch.config(&yaml), "x");
     let line = stdout(&output);
     let replayed = Command::new("sh")
         .arg("-c")
@@ -191,7 +179,8 @@ fn usage_errors_exit_2_with_a_hint() {
 
 #[test]
 fn config_path_from_flag_forms_and_environment() {
-    let config = write_config("nodeTemplate:\n  index: '0'\n  command: [from-file]\n");
+    let config_dir = Scratch::new("config");
+    let config = config_dir.config("nodeTemplate:\n  index: '0'\n  command: [from-file]\n");
     let equals = kubevali()
         .arg(format!("--config={}", config.display()))
         .arg("--dry-run")
@@ -206,7 +195,8 @@ fn config_path_from_flag_forms_and_environment() {
         .unwrap();
     assert_eq!(stdout(&from_env), "from-file\n");
 
-    let other = write_config("nodeTemplate:\n  index: '0'\n  command: [from-flag]\n");
+    let other_dir = Scratch::new("other");
+    let other = other_dir.config("nodeTemplate:\n  index: '0'\n  command: [from-flag]\n");
     let flag_wins = kubevali()
         .env("KUBEVALI_CONFIG", &config)
         .arg("-c")
@@ -226,8 +216,9 @@ fn config_path_from_flag_forms_and_environment() {
 
 #[test]
 fn logging_level_format_and_override() {
+    let json_dir = Scratch::new("json");
     let json =
-        write_config("logging:\n  format: json\nnodeTemplate:\n  index: '0'\n  command: [x]\n");
+        json_dir.config("logging:\n  format: json\nnodeTemplate:\n  index: '0'\n  command: [x]\n");
     let output = dry_run(&json, "h");
     let line = stderr(&output);
     let record: serde_json::Value = serde_json::from_str(line.trim()).expect("one JSON object");
@@ -235,8 +226,9 @@ fn logging_level_format_and_override() {
     assert_eq!(record["msg"], "Starting node: \"x\"");
     assert!(record["ts"].as_str().unwrap().ends_with('Z'));
 
+    let quiet_dir = Scratch::new("quiet");
     let quiet =
-        write_config("logging:\n  level: warn\nnodeTemplate:\n  index: '0'\n  command: [x]\n");
+        quiet_dir.config("logging:\n  level: warn\nnodeTemplate:\n  index: '0'\n  command: [x]\n");
     assert_eq!(stderr(&dry_run(&quiet, "h")), "");
     let overridden = kubevali()
         .env("KUBEVALI_LOG", "info")
@@ -463,11 +455,12 @@ fn bad_configs_exit_2_naming_file_path_and_line() {
     let _ = WATCHLOG_OK;
     let mut failures = Vec::new();
     for bad in bad_inputs() {
-        let dir = scratch_dir();
-        std::fs::write(dir.join("kubevali.yaml"), bad.yaml).unwrap();
+        let scratch = Scratch::new("bad");
+        let dir = scratch.path();
+        scratch.config(bad.yaml);
         // Run from the config's directory so the message says "kubevali.yaml".
         let output = kubevali()
-            .current_dir(&dir)
+            .current_dir(dir)
             .arg("--dry-run")
             .env("HOSTNAME", bad.hostname)
             .output()
@@ -490,7 +483,8 @@ fn bad_configs_exit_2_naming_file_path_and_line() {
 
 #[test]
 fn unusable_files_exit_2_naming_the_file() {
-    let dir = scratch_dir();
+    let scratch = Scratch::new("unusable");
+    let dir = scratch.path().to_path_buf();
     let missing = dir.join("missing.yaml");
     let empty = dir.join("empty.yaml");
     std::fs::write(&empty, "# nothing here\n").unwrap();
@@ -516,7 +510,8 @@ fn unusable_files_exit_2_naming_the_file() {
 /// Root reads any file, so the unreadable case runs the binary as nobody.
 #[test]
 fn unreadable_file_exits_2() {
-    let dir = scratch_dir();
+    let scratch = Scratch::new("unreadable");
+    let dir = scratch.path().to_path_buf();
     let path = dir.join("secret.yaml");
     std::fs::write(&path, "nodeTemplate:\n  command: [x]\n").unwrap();
     use std::os::unix::fs::PermissionsExt;
@@ -526,7 +521,7 @@ fn unreadable_file_exits_2() {
     let output = if is_root {
         // A copy of the binary where nobody may run it.
         let binary = dir.join("kubevali");
-        std::fs::copy(env!("CARGO_BIN_EXE_kubevali"), &binary).unwrap();
+        std::fs::copy(support::binary(), &binary).unwrap();
         Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .arg(&binary)

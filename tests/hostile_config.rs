@@ -5,15 +5,17 @@
 //! (file, key path, line:column); the bounded-work cases also measure the
 //! child's CPU time and peak memory (from `wait4`) against generous bounds.
 
+mod support;
+
 use std::fs;
 use std::io::Read;
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubevali");
+use support::{Scratch, SpawnGuarded};
 
 /// At least 10x what the fixed loader needs (about 0.05 s and 10 MiB in a
 /// debug build) and never tighter than the floor; before the fix
@@ -23,42 +25,14 @@ const RSS_BOUND_KIB: u64 = 100 * 1024;
 /// A run that takes this long hangs: it is killed and the test fails.
 const HANG: Duration = Duration::from_secs(30);
 
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("hostile")
-        .join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
-
 fn kubevali(dir: &Path) -> Command {
-    let mut command = Command::new(BIN);
+    let mut command = Command::new(support::binary());
     command
         .current_dir(dir)
         .env_remove("KUBEVALI_CONFIG")
         .env_remove("KUBEVALI_LOG")
         .env("HOSTNAME", "pod-0");
     command
-}
-
-/// Kills and reaps the child unless it was reaped already, also when the
-/// test panics.
-struct Reap {
-    pid: libc::pid_t,
-    reaped: bool,
-}
-
-impl Drop for Reap {
-    fn drop(&mut self) {
-        if !self.reaped {
-            // SAFETY: plain system calls on our own child's pid.
-            unsafe {
-                libc::kill(self.pid, libc::SIGKILL);
-                libc::waitpid(self.pid, std::ptr::null_mut(), 0);
-            }
-        }
-    }
 }
 
 #[derive(Debug)]
@@ -102,18 +76,15 @@ impl Measured {
 }
 
 /// Runs to the end (or kills it after [`HANG`]) and measures it.
-// Reaped by wait4 (for its rusage) or by the Reap guard, not by Child::wait.
-#[allow(clippy::zombie_processes)]
+// Reaped by wait4 (for its rusage); the guard kills and reaps it only if
+// the test panics first (once wait4 has reaped it, the guard does nothing).
 fn run_measured(command: &mut Command) -> Measured {
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
-    let mut child = command.spawn().expect("start kubevali");
-    let mut reap = Reap {
-        pid: child.id() as libc::pid_t,
-        reaped: false,
-    };
+    let mut child = command.spawn_guarded();
+    let pid = child.id() as libc::pid_t;
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
     let out = thread::spawn(move || {
@@ -132,9 +103,8 @@ fn run_measured(command: &mut Command) -> Measured {
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     loop {
         // SAFETY: our own child; status and usage are valid for writes.
-        let done = unsafe { libc::wait4(reap.pid, &mut status, libc::WNOHANG, &mut usage) };
-        if done == reap.pid {
-            reap.reaped = true;
+        let done = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut usage) };
+        if done == pid {
             break;
         }
         assert!(started.elapsed() < HANG, "kubevali hangs: {command:?}");
@@ -154,7 +124,8 @@ fn run_measured(command: &mut Command) -> Measured {
 }
 
 fn dry_run(test: &str, yaml: &str) -> Measured {
-    let dir = scratch_dir(test);
+    let scratch = Scratch::new(test);
+    let dir = scratch.path().to_path_buf();
     fs::write(dir.join("kubevali.yaml"), yaml).unwrap();
     run_measured(kubevali(&dir).arg("--dry-run"))
 }
@@ -229,7 +200,8 @@ fn deep_flow_collections_are_refused_at_once() {
 
 #[test]
 fn devices_fifos_and_huge_files_are_refused_without_reading_them() {
-    let dir = scratch_dir("not_files");
+    let scratch = Scratch::new("not_files");
+    let dir = scratch.path().to_path_buf();
     let fifo = dir.join("fifo.yaml");
     let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
     // SAFETY: a valid NUL-terminated path.
@@ -394,7 +366,8 @@ fn stop_signals_that_do_not_stop_a_process_are_errors() {
 
 #[test]
 fn an_overflowing_ordinal_is_out_of_range() {
-    let dir = scratch_dir("ordinal");
+    let scratch = Scratch::new("ordinal");
+    let dir = scratch.path().to_path_buf();
     fs::write(
         dir.join("kubevali.yaml"),
         "nodeTemplate:\n  command: [echo]\n",
@@ -463,7 +436,8 @@ fn run_with_stdout(dir: &Path, args: &[&str], stdout: Stdio) -> (Option<i32>, Op
 
 #[test]
 fn a_closed_pipe_ends_quietly_with_141() {
-    let dir = scratch_dir("closed_pipe");
+    let scratch = Scratch::new("closed_pipe");
+    let dir = scratch.path().to_path_buf();
     fs::write(
         dir.join("kubevali.yaml"),
         "nodeTemplate:\n  command: [echo]\n",
@@ -479,7 +453,8 @@ fn a_closed_pipe_ends_quietly_with_141() {
 
 #[test]
 fn a_full_disk_is_one_error_line() {
-    let dir = scratch_dir("full");
+    let scratch = Scratch::new("full");
+    let dir = scratch.path().to_path_buf();
     fs::write(
         dir.join("kubevali.yaml"),
         "nodeTemplate:\n  command: [echo]\n",
@@ -502,7 +477,8 @@ fn a_full_disk_is_one_error_line() {
 
 #[test]
 fn a_dry_run_into_a_closed_stdout_fails() {
-    let dir = scratch_dir("closed_stdout");
+    let scratch = Scratch::new("closed_stdout");
+    let dir = scratch.path().to_path_buf();
     fs::write(
         dir.join("kubevali.yaml"),
         "nodeTemplate:\n  command: [echo]\n",

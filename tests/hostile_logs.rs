@@ -2,24 +2,13 @@
 //! wire dump would print the Kubernetes bearer token and its URL lines the
 //! healthchecks.io check ID; both must stay out of kubevali's stderr.
 
-#[path = "support/http.rs"]
-mod http;
+mod support;
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubevali");
-
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("hostile-logs")
-        .join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
+use support::{Scratch, http, kubevali};
 
 fn assert_no_secret(stderr: &str, secret: &str) {
     assert!(!stderr.contains(secret), "{stderr}");
@@ -34,7 +23,8 @@ fn assert_no_secret(stderr: &str, secret: &str) {
 fn the_bearer_token_never_reaches_the_log() {
     const TOKEN: &str = "topsecret-token-5b6f6a2e";
     let api = http::Recorder::scripted(&[], http::Reply::Status(404));
-    let dir = scratch_dir("token");
+    let scratch = Scratch::new("token");
+    let dir = scratch.path();
     fs::write(
         dir.join("kubeconfig"),
         format!(
@@ -52,9 +42,9 @@ fn the_bearer_token_never_reaches_the_log() {
          nodePortTemplate: '30333'\n",
     )
     .unwrap();
-    let output = Command::new(BIN)
-        .current_dir(&dir)
-        .args(["--dry-run", "-c", "kubevali.yaml"])
+    let output = kubevali(Path::new("kubevali.yaml"))
+        .current_dir(dir)
+        .arg("--dry-run")
         .env("KUBECONFIG", dir.join("kubeconfig"))
         .env("KUBEVALI_LOG", "trace")
         .env("HOSTNAME", "pod-0")
@@ -77,7 +67,8 @@ fn the_bearer_token_never_reaches_the_log() {
 fn the_check_id_never_reaches_the_log() {
     const CHECK_ID: &str = "5b6f6a2e-1c8d-4a57-9f0e-3c2b1a0d9e8f";
     let pings = http::Recorder::start();
-    let dir = scratch_dir("check_id");
+    let scratch = Scratch::new("check_id");
+    let dir = scratch.path();
     fs::write(
         dir.join("kubevali.yaml"),
         format!(
@@ -88,9 +79,8 @@ fn the_check_id_never_reaches_the_log() {
         ),
     )
     .unwrap();
-    let output = Command::new(BIN)
-        .current_dir(&dir)
-        .args(["-c", "kubevali.yaml"])
+    let output = kubevali(Path::new("kubevali.yaml"))
+        .current_dir(dir)
         .env("KUBEVALI_LOG", "trace")
         .env("HOSTNAME", "pod-0")
         .output()

@@ -3,27 +3,20 @@
 //! once per change of what is wrong, keeps the node running, and picks up a
 //! good config afterwards.
 
+mod support;
+
 use std::fs;
 use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::thread;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubevali");
-
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("hostile-watch")
-        .join(test);
-    let _ = fs::remove_dir_all(&dir);
-    fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
+use support::{Guard, Scratch, SpawnGuarded, kubevali, wait_within as wait_for};
 
 /// Ends kubevali and the node it started, also when the test panics.
 struct Cleanup {
-    kubevali: Child,
+    kubevali: Guard,
     node_pid_file: PathBuf,
 }
 
@@ -47,14 +40,6 @@ fn alive(pid: libc::pid_t) -> bool {
     unsafe { libc::kill(pid, 0) == 0 }
 }
 
-fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < timeout, "timed out waiting for {what}");
-        thread::sleep(Duration::from_millis(50));
-    }
-}
-
 fn config(generation: u32) -> String {
     format!(
         "nodeTemplate:\n  index: '0'\n  command: [sh, -c, 'echo $$ > node.pid; exec sleep 60', \
@@ -69,20 +54,20 @@ fn remove_whatever(path: &Path) {
 
 #[test]
 fn unusable_config_paths_are_warned_once_and_never_block_the_watcher() {
-    let dir = scratch_dir("states");
+    let scratch = Scratch::new("states");
+    let dir = scratch.path();
     let config_path = dir.join("kubevali.yaml");
     let log_path = dir.join("kubevali.log");
     fs::write(&config_path, config(1)).unwrap();
     let log = fs::File::create(&log_path).unwrap();
-    let kubevali = Command::new(BIN)
-        .current_dir(&dir)
-        .args(["-w", "-c", "kubevali.yaml"])
+    let kubevali = kubevali(Path::new("kubevali.yaml"))
+        .current_dir(dir)
+        .arg("-w")
         .env_remove("KUBEVALI_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log)
-        .spawn()
-        .unwrap();
+        .spawn_guarded();
     let mut cleanup = Cleanup {
         kubevali,
         node_pid_file: dir.join("node.pid"),

@@ -2,27 +2,15 @@
 //! (`install::install_file`) on real files: where the copy lands, its mode and
 //! bytes, and that failures leave nothing behind.
 
+mod support;
+
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use kubevali::install::{InstallError, install_file};
-
-const BIN: &str = env!("CARGO_BIN_EXE_kubevali");
-
-/// A fresh, empty directory for one test under cargo's per-target temp dir.
-fn scratch_dir(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("install")
-        .join(test);
-    if dir.exists() {
-        make_writable(&dir);
-        fs::remove_dir_all(&dir).expect("clean scratch dir");
-    }
-    fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
+use support::{Scratch, SpawnGuarded, binary};
 
 fn make_writable(dir: &Path) {
     let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o755));
@@ -44,7 +32,7 @@ fn entries(dir: &Path) -> Vec<String> {
 }
 
 fn install(dest: &Path) -> Output {
-    Command::new(BIN)
+    Command::new(binary())
         .arg("--install")
         .arg(dest)
         .env("RUST_LOG", "info")
@@ -67,13 +55,14 @@ fn is_root() -> bool {
 
 #[test]
 fn installs_itself_into_a_directory_as_kubevali() {
-    let dir = scratch_dir("into_directory");
+    let scratch = Scratch::new("into_directory");
+    let dir = scratch.path().to_path_buf();
     let out = install(&dir);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let installed = dir.join("kubevali");
     assert_eq!(entries(&dir), vec!["kubevali"]);
     assert_eq!(mode(&installed), 0o755);
-    assert_eq!(fs::read(&installed).unwrap(), fs::read(BIN).unwrap());
+    assert_eq!(fs::read(&installed).unwrap(), fs::read(binary()).unwrap());
     assert!(
         stderr(&out).contains(&installed.display().to_string()),
         "the log names where it installed: {}",
@@ -83,8 +72,10 @@ fn installs_itself_into_a_directory_as_kubevali() {
 
 #[test]
 fn the_installed_copy_runs_and_installs_itself_again() {
-    let first = scratch_dir("copy_runs/first");
-    let second = scratch_dir("copy_runs/second");
+    let first_scratch = Scratch::new("copy_runs_first");
+    let first = first_scratch.path().to_path_buf();
+    let second_scratch = Scratch::new("copy_runs_second");
+    let second = second_scratch.path().to_path_buf();
     assert!(install(&first).status.success());
     let out = Command::new(first.join("kubevali"))
         .arg("--install")
@@ -94,27 +85,29 @@ fn the_installed_copy_runs_and_installs_itself_again() {
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     assert_eq!(
         fs::read(second.join("renamed")).unwrap(),
-        fs::read(BIN).unwrap()
+        fs::read(binary()).unwrap()
     );
     assert_eq!(mode(&second.join("renamed")), 0o755);
 }
 
 #[test]
 fn replaces_an_existing_file_and_leaves_no_temporary_file() {
-    let dir = scratch_dir("replace");
+    let scratch = Scratch::new("replace");
+    let dir = scratch.path().to_path_buf();
     let target = dir.join("kubevali");
     fs::write(&target, b"old binary").unwrap();
     fs::set_permissions(&target, fs::Permissions::from_mode(0o600)).unwrap();
     let out = install(&target);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     assert_eq!(entries(&dir), vec!["kubevali"]);
-    assert_eq!(fs::read(&target).unwrap(), fs::read(BIN).unwrap());
+    assert_eq!(fs::read(&target).unwrap(), fs::read(binary()).unwrap());
     assert_eq!(mode(&target), 0o755);
 }
 
 #[test]
 fn a_missing_directory_fails_with_exit_1_and_creates_nothing() {
-    let dir = scratch_dir("missing_dir");
+    let scratch = Scratch::new("missing_dir");
+    let dir = scratch.path().to_path_buf();
     let dest = dir.join("no-such-dir").join("kubevali");
     let out = install(&dest);
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
@@ -126,7 +119,8 @@ fn a_missing_directory_fails_with_exit_1_and_creates_nothing() {
 
 #[test]
 fn a_trailing_slash_means_a_directory_that_must_exist() {
-    let dir = scratch_dir("trailing_slash");
+    let scratch = Scratch::new("trailing_slash");
+    let dir = scratch.path().to_path_buf();
     let dest = PathBuf::from(format!("{}/volume/", dir.display()));
     let out = install(&dest);
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
@@ -136,7 +130,8 @@ fn a_trailing_slash_means_a_directory_that_must_exist() {
 
 #[test]
 fn a_file_in_the_way_of_the_directory_is_named() {
-    let dir = scratch_dir("file_in_the_way");
+    let scratch = Scratch::new("file_in_the_way");
+    let dir = scratch.path().to_path_buf();
     fs::write(dir.join("volume"), b"not a directory").unwrap();
     let out = install(&dir.join("volume").join("kubevali"));
     assert_eq!(out.status.code(), Some(1), "stderr: {}", stderr(&out));
@@ -167,7 +162,7 @@ echo "--- listing"; ls -A "$1"; exit $rc"#;
             "sh",
         ])
         .arg(dir)
-        .arg(BIN)
+        .arg(binary())
         .arg(options)
         .env("RUST_LOG", "info")
         .output()
@@ -188,7 +183,8 @@ echo "--- listing"; ls -A "$1"; exit $rc"#;
 
 #[test]
 fn a_read_only_volume_fails_with_exit_1_and_a_clear_message() {
-    let dir = scratch_dir("read_only");
+    let scratch = Scratch::new("read_only");
+    let dir = scratch.path().to_path_buf();
     let out = match install_onto_tmpfs(&dir, "ro") {
         Some((out, listing)) => {
             assert_eq!(listing, "", "nothing may be left on the volume");
@@ -214,7 +210,8 @@ fn a_read_only_volume_fails_with_exit_1_and_a_clear_message() {
 
 #[test]
 fn a_full_volume_fails_and_removes_the_partial_copy() {
-    let dir = scratch_dir("full");
+    let scratch = Scratch::new("full");
+    let dir = scratch.path().to_path_buf();
     // 64 KiB holds the temporary file's first blocks but never the binary.
     let Some((out, listing)) = install_onto_tmpfs(&dir, "size=64k") else {
         eprintln!("SKIPPED: filling a volume needs root to mount a small tmpfs");
@@ -231,7 +228,8 @@ fn a_full_volume_fails_and_removes_the_partial_copy() {
 
 #[test]
 fn install_file_copies_bytes_and_mode_without_the_binary() {
-    let dir = scratch_dir("library_copy");
+    let scratch = Scratch::new("library_copy");
+    let dir = scratch.path().to_path_buf();
     let source = dir.join("source");
     fs::write(&source, b"#!/bin/sh\necho hi\n").unwrap();
     fs::set_permissions(&source, fs::Permissions::from_mode(0o600)).unwrap();
@@ -246,7 +244,8 @@ fn install_file_copies_bytes_and_mode_without_the_binary() {
 
 #[test]
 fn install_file_reports_an_unreadable_source_and_leaves_nothing() {
-    let dir = scratch_dir("library_missing_source");
+    let scratch = Scratch::new("library_missing_source");
+    let dir = scratch.path().to_path_buf();
     let err = install_file(&dir.join("no-such-source"), &dir).unwrap_err();
     assert!(matches!(err, InstallError::ReadSelf { .. }), "{err:?}");
     assert!(err.to_string().contains("no-such-source"), "{err}");
@@ -255,7 +254,7 @@ fn install_file_reports_an_unreadable_source_and_leaves_nothing() {
 
 #[test]
 fn install_file_refuses_an_empty_destination() {
-    let err = install_file(Path::new(BIN), Path::new("")).unwrap_err();
+    let err = install_file(Path::new(binary()), Path::new("")).unwrap_err();
     assert!(matches!(err, InstallError::EmptyPath), "{err:?}");
 }
 
@@ -272,7 +271,8 @@ fn is_fifo(path: &Path) -> bool {
 
 #[test]
 fn devices_and_fifos_are_never_replaced() {
-    let dir = scratch_dir("not_a_file");
+    let scratch = Scratch::new("not_a_file");
+    let dir = scratch.path().to_path_buf();
     let fifo = dir.join("fifo");
     mkfifo(&fifo);
     let out = install(&fifo);
@@ -314,7 +314,8 @@ fn devices_and_fifos_are_never_replaced() {
 
 #[test]
 fn temporary_files_of_killed_installs_are_cleaned_up() {
-    let dir = scratch_dir("stale_temp");
+    let scratch = Scratch::new("stale_temp");
+    let dir = scratch.path().to_path_buf();
     // A pid that surely is gone: a child that has been reaped.
     let mut gone = Command::new("true").spawn().unwrap();
     let dead_pid = gone.id();
@@ -333,7 +334,8 @@ fn temporary_files_of_killed_installs_are_cleaned_up() {
 
 #[test]
 fn a_signal_during_the_copy_leaves_no_temporary_file() {
-    let dir = scratch_dir("signal");
+    let scratch = Scratch::new("signal");
+    let dir = scratch.path().to_path_buf();
     // The signal lands at different moments of the copy across the runs;
     // whenever it lands, the directory ends up either empty or with the
     // whole binary, never with a temporary file.
@@ -343,16 +345,15 @@ fn a_signal_during_the_copy_leaves_no_temporary_file() {
     {
         let volume = dir.join(format!("run{run}"));
         fs::create_dir(&volume).unwrap();
-        let mut child = Command::new(BIN)
+        let mut child = Command::new(binary())
             .arg("--install")
             .arg(&volume)
             .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+            .spawn_guarded();
         std::thread::sleep(std::time::Duration::from_micros(delay_us));
         // SAFETY: plain kill on our own child.
         unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-        let status = child.wait().unwrap();
+        let status = child.wait();
         let left = entries(&volume);
         assert!(
             left.is_empty() || left == ["kubevali"],
@@ -361,7 +362,7 @@ fn a_signal_during_the_copy_leaves_no_temporary_file() {
         if left == ["kubevali"] {
             assert_eq!(
                 fs::read(volume.join("kubevali")).unwrap(),
-                fs::read(BIN).unwrap()
+                fs::read(binary()).unwrap()
             );
         }
     }
@@ -369,9 +370,10 @@ fn a_signal_during_the_copy_leaves_no_temporary_file() {
 
 #[test]
 fn other_options_with_install_are_a_usage_error() {
-    let dir = scratch_dir("with_options");
+    let scratch = Scratch::new("with_options");
+    let dir = scratch.path().to_path_buf();
     for extra in [&["--dry-run"][..], &["-w"], &["-c", "x.yaml"]] {
-        let out = Command::new(BIN)
+        let out = Command::new(binary())
             .arg("--install")
             .arg(&dir)
             .args(extra)

@@ -9,9 +9,9 @@ use kubevali::kube::{
 };
 use kubevali::template::NodeAddresses;
 use serde_json::{Value, json};
+use support::Scratch;
 use support::kube::{
-    ConnectProxy, FakeApi, Pki, TempDir, base64, exec_plugin, exec_runs, node, node_list,
-    status_body,
+    ConnectProxy, FakeApi, Pki, base64, exec_plugin, exec_runs, node, node_list, status_body,
 };
 
 const TOKEN: &str = "sa-token-1";
@@ -87,7 +87,7 @@ fn in_cluster_service_account_with_rotating_token() {
             node("n3", &[("ExternalIP", "203.0.113.3")]),
         )
         .start(&pki);
-    let account = TempDir::new("sa");
+    let account = Scratch::new("sa");
     account.write("token", format!("{TOKEN}\n"));
     account.write("ca.crt", &pki.ca_pem);
     account.write("namespace", "chain");
@@ -136,7 +136,7 @@ fn in_cluster_service_account_with_rotating_token() {
 
 #[test]
 fn in_cluster_without_service_account_files_names_the_missing_file() {
-    let account = TempDir::new("empty-sa");
+    let account = Scratch::new("empty-sa");
     let env = lookup(&[
         ("KUBERNETES_SERVICE_HOST", "127.0.0.1".into()),
         ("KUBERNETES_SERVICE_PORT", "1".into()),
@@ -157,7 +157,7 @@ fn kubeconfig_with_ca_data_and_token() {
         .token("kc-token")
         .route("GET", NODES, 200, three_nodes())
         .start(&pki);
-    let dir = TempDir::new("kubeconfig");
+    let dir = Scratch::new("kubeconfig");
     let config = dir.write(
         "config",
         format!(
@@ -192,7 +192,7 @@ fn kubeconfig_in_home_directory_is_the_fallback() {
     let api = FakeApi::builder()
         .route("GET", NODES, 200, three_nodes())
         .start(&pki);
-    let home = TempDir::new("home");
+    let home = Scratch::new("home");
     home.write(".kube/ca.pem", &pki.ca_pem);
     home.write(".kube/token", "file-token\n");
     home.write(
@@ -214,7 +214,7 @@ fn kubeconfig_in_home_directory_is_the_fallback() {
     );
 }
 
-fn client_cert_kubeconfig(dir: &TempDir, api: &FakeApi, pki: &Pki, with_cert: bool) -> Lazy {
+fn client_cert_kubeconfig(dir: &Scratch, api: &FakeApi, pki: &Pki, with_cert: bool) -> Lazy {
     dir.write("pki/ca.crt", &pki.ca_pem);
     dir.write("pki/client.crt", &pki.client_cert_pem);
     dir.write("pki/client.key", &pki.client_key_pem);
@@ -243,14 +243,14 @@ fn kubeconfig_with_client_certificate() {
         .require_client_cert()
         .route("GET", NODES, 200, three_nodes())
         .start(&pki);
-    let dir = TempDir::new("client-cert");
+    let dir = Scratch::new("client-cert");
     let nodes = client_cert_kubeconfig(&dir, &api, &pki, true);
     assert_eq!(nodes.external_ips().unwrap().len(), 2);
     let request = &api.requests()[0];
     assert!(request.client_cert);
     assert_eq!(request.authorization, None);
 
-    let other_dir = TempDir::new("no-client-cert");
+    let other_dir = Scratch::new("no-client-cert");
     let without = client_cert_kubeconfig(&other_dir, &api, &pki, false);
     let error = without.node_external_ips().unwrap_err();
     assert!(matches!(error, KubeError::Tls { .. }), "{error:?}");
@@ -752,7 +752,7 @@ fn api_with_pod(pki: &Pki, token: &str) -> FakeApi {
 fn exec_plugin_token_is_reused_until_it_expires_and_renewed_on_a_401() {
     let pki = Pki::new();
     let api = api_with_pod(&pki, "exec-token-1");
-    let dir = TempDir::new("exec-v1");
+    let dir = Scratch::new("exec-v1");
     exec_plugin(
         &dir,
         "get-token",
@@ -834,7 +834,7 @@ fn exec_plugin_token_is_reused_until_it_expires_and_renewed_on_a_401() {
 fn an_expired_exec_credential_is_not_reused_and_a_second_401_is_an_error() {
     let pki = Pki::new();
     let api = api_with_pod(&pki, "exec-token-2");
-    let dir = TempDir::new("exec-expired");
+    let dir = Scratch::new("exec-expired");
     exec_plugin(
         &dir,
         "plugin",
@@ -878,7 +878,7 @@ fn exec_plugin_client_certificate_is_used_for_tls() {
         .require_client_cert()
         .route("GET", NODES, 200, three_nodes())
         .start(&pki);
-    let dir = TempDir::new("exec-cert");
+    let dir = Scratch::new("exec-cert");
     let credential = json!({
         "apiVersion": "client.authentication.k8s.io/v1beta1",
         "kind": "ExecCredential",
@@ -913,7 +913,7 @@ fn exec_plugin_client_certificate_is_used_for_tls() {
 fn exec_plugin_failures_say_what_to_do() {
     let pki = Pki::new();
     let api = FakeApi::builder().start(&pki);
-    let dir = TempDir::new("exec-fail");
+    let dir = Scratch::new("exec-fail");
     let fail = |user: &str| {
         let config = dir.write("config", kubeconfig_text(&api.url(), &pki, "", user));
         Lazy::from_lookup(&kubeconfig_env(&config))
@@ -969,8 +969,8 @@ fn kubeconfig_list_is_merged_first_file_wins() {
         .token("from-second-file")
         .route("GET", NODES, 200, three_nodes())
         .start(&pki);
-    let first_dir = TempDir::new("merge-a");
-    let second_dir = TempDir::new("merge-b");
+    let first_dir = Scratch::new("merge-a");
+    let second_dir = Scratch::new("merge-b");
     first_dir.write("ca.pem", &pki.ca_pem);
     second_dir.write("token", "from-second-file\n");
     let first = first_dir.write(
@@ -1016,7 +1016,7 @@ fn proxy_url_carries_the_api_traffic() {
         .route("GET", NODES, 200, three_nodes())
         .start(&pki);
     let proxy = ConnectProxy::start();
-    let dir = TempDir::new("proxy-url");
+    let dir = Scratch::new("proxy-url");
     let config = dir.write(
         "config",
         kubeconfig_text(
@@ -1042,7 +1042,7 @@ fn https_proxy_from_the_environment_is_used_for_a_named_server() {
         .route("GET", NODES, 200, three_nodes())
         .start(&pki);
     let proxy = ConnectProxy::start();
-    let dir = TempDir::new("https-proxy");
+    let dir = Scratch::new("https-proxy");
     // A name that resolves nowhere: only the proxy (which maps every
     // name to loopback) can reach it, so success proves the tunnel.
     let server = format!("https://{}:{}", Pki::ONLY_NAME, api.port());
@@ -1060,8 +1060,8 @@ fn https_proxy_from_the_environment_is_used_for_a_named_server() {
 
 #[test]
 fn proxy_environment_is_decided_like_kubectl() {
-    let dir = TempDir::new("proxy-decisions");
-    let account = TempDir::new("proxy-sa");
+    let dir = Scratch::new("proxy-decisions");
+    let account = Scratch::new("proxy-sa");
     account.write("namespace", "chain");
     let config = dir.write(
         "config",
@@ -1108,7 +1108,7 @@ fn tls_server_name_verifies_a_certificate_that_does_not_name_the_address() {
         .named_certificate()
         .route("GET", NODES, 200, three_nodes())
         .start(&pki);
-    let dir = TempDir::new("tls-server-name");
+    let dir = Scratch::new("tls-server-name");
     let without = dir.write(
         "without",
         kubeconfig_text(&api.url(), &pki, "", "{token: t}"),
@@ -1163,7 +1163,7 @@ fn a_proxy_that_refuses_the_tunnel_is_reported() {
         .local_addr()
         .unwrap()
         .port();
-    let dir = TempDir::new("proxy-refuses");
+    let dir = Scratch::new("proxy-refuses");
     let server = format!("https://127.0.0.1:{port}");
     for extra in [
         format!("    proxy-url: '{}'\n", proxy.url()),

@@ -10,12 +10,13 @@ use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use support::kube::{FakeApi, Pki, TempDir, base64, node, node_list, status_body};
+use support::Scratch;
+use support::kube::{FakeApi, Pki, base64, node, node_list, status_body};
 
 /// The binary with nothing of the caller's environment that kubevali
 /// reads: no pod name, no cluster, no proxy.
 fn kubevali() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kubevali"));
+    let mut command = Command::new(support::binary());
     for name in [
         "KUBEVALI_CONFIG",
         "KUBEVALI_LOG",
@@ -152,7 +153,7 @@ watchlog:
 
 #[test]
 fn a_failing_replica_is_named_and_the_others_still_render() {
-    let dir = TempDir::new("review-fail");
+    let dir = Scratch::new("review-fail");
     let config = dir.write("kubevali.yaml", REPLICA_2_FAILS);
     let output = run(&config, &["--dry-run", "--replicas", "4"], &[]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
@@ -235,7 +236,7 @@ fn a_statefulset_of_200_renders_in_bounded_time() {
 
 #[test]
 fn index_runs_the_node_as_that_replica_without_hostname() {
-    let dir = TempDir::new("review-index");
+    let dir = Scratch::new("review-index");
     let config = dir.write(
         "kubevali.yaml",
         "nodeTemplate:\n  command: [sh, -c, 'echo replica {{ .Index }}']\n",
@@ -322,7 +323,7 @@ fn replicas_ask_the_api_for_the_node_list_once() {
         );
     }
     let api = builder.start(&pki);
-    let dir = TempDir::new("review-api");
+    let dir = Scratch::new("review-api");
     let kubeconfig = dir.write(
         "kubeconfig",
         format!(
@@ -390,7 +391,7 @@ fn replicas_ask_the_api_for_the_node_list_once() {
 
 #[test]
 fn non_utf8_arguments_come_back_as_base64_of_their_bytes() {
-    let dir = TempDir::new("review-bytes");
+    let dir = Scratch::new("review-bytes");
     let config = dir.write(
         "kubevali.yaml",
         "nodeTemplate:\n  command: [node, '{{ \"caf\\xe9\" }}', plain]\n",
@@ -411,7 +412,7 @@ fn a_server_that_never_answers_is_waited_for_once() {
     // one never does.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let pki = Pki::new();
-    let dir = TempDir::new("review-silent");
+    let dir = Scratch::new("review-silent");
     let kubeconfig = dir.write(
         "kubeconfig",
         format!(

@@ -2,47 +2,19 @@
 //! line `sh` reads back as exactly the argv bytes the templates rendered,
 //! and a real run hands the node those bytes.
 
+mod support;
+
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// A scratch directory, removed when the test ends (also on panic).
-struct Scratch(PathBuf);
+use support::Scratch;
 
-impl Scratch {
-    fn new() -> Scratch {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "kubevali-bytes-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Scratch(dir)
-    }
-
-    fn config(&self, yaml: &str) -> PathBuf {
-        let path = self.0.join("kubevali.yaml");
-        std::fs::write(&path, yaml).unwrap();
-        path
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
+/// kubevali with `--config config`, a small known environment and `env`.
 fn kubevali(config: &Path, env: &[(&str, &[u8])]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kubevali"));
-    command
-        .env_clear()
-        .env("PATH", "/usr/bin:/bin")
-        .arg("--config")
-        .arg(config);
+    let mut command = support::kubevali(config);
+    command.env_clear().env("PATH", "/usr/bin:/bin");
     for (name, value) in env {
         command.env(name, OsStr::from_bytes(value));
     }
@@ -82,7 +54,7 @@ fn config(common: &str, args: &str) -> String {
 
 /// The argv of a dry run, as `sh` would pass it on.
 fn argv_of(yaml: &str, env: &[(&str, &[u8])]) -> Vec<Vec<u8>> {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("bytes");
     let output = dry_run(&scratch.config(yaml), env);
     assert_eq!(
         output.status.code(),
@@ -112,7 +84,7 @@ fn values_without_actions_leave_their_flags_out() {
 
 #[test]
 fn include_sees_only_the_common_templates() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("bytes");
     let yaml = config(
         "''",
         "    x: '{{ define \"new\" }}{{ end }}{{ include \"new\" . }}'\n",
@@ -175,8 +147,8 @@ fn strings_are_bytes_end_to_end() {
 
 #[test]
 fn the_node_receives_the_bytes() {
-    let scratch = Scratch::new();
-    let out = scratch.0.join("argv");
+    let scratch = Scratch::new("bytes");
+    let out = scratch.join("argv");
     let yaml = format!(
         "nodeTemplate:\n  index: '0'\n  command: [/bin/sh, -c, 'printf \"%s\" \"$2\" > \"$0\"', \
          {}]\n  args:\n    raw: 'pre-{{{{ b64dec \"/w==\" }}}}-{{{{ env \"W\" }}}}'\n",
@@ -217,7 +189,7 @@ fn index_of_a_string_is_a_uint8_and_case_follows_go() {
             b"%!(EXTRA uint8=195)",
         ])
     );
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("bytes");
     let yaml = config("''", "    n: '{{ until (index \"a\" 0) }}'\n");
     let output = dry_run(&scratch.config(&yaml), &[]);
     let message = String::from_utf8_lossy(&output.stderr);
@@ -230,7 +202,7 @@ fn index_of_a_string_is_a_uint8_and_case_follows_go() {
 
 #[test]
 fn a_hostname_that_is_not_utf8_is_shown_escaped() {
-    let scratch = Scratch::new();
+    let scratch = Scratch::new("bytes");
     let yaml = "nodeTemplate:\n  command: [/bin/true]\n";
     let output = dry_run(&scratch.config(yaml), &[("HOSTNAME", b"pod-\xff")]);
     let message = String::from_utf8_lossy(&output.stderr);

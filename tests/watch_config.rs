@@ -6,14 +6,13 @@
 
 mod support;
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::Scratch;
+use support::{Guard, Scratch, SpawnGuarded, collect_into, kubevali};
 
 /// Prints its argv, answers SIGTERM by saying so and exiting 0.
 const NODE: &str =
@@ -33,10 +32,6 @@ fn config(node: &str, port_template: &str, extra: &str) -> String {
     )
 }
 
-fn scratch_dir() -> Scratch {
-    Scratch::new("watch")
-}
-
 /// Replaces a file's content the way editors do: write aside, rename over.
 fn replace_file(path: &Path, content: &str) {
     let aside = path.with_extension("tmp");
@@ -45,43 +40,25 @@ fn replace_file(path: &Path, content: &str) {
 }
 
 /// kubevali under test, with everything it and the node print collected.
+/// Never leaves kubevali behind (the guard), nor (through its parent-death
+/// signal) the node.
 struct Running {
-    child: Child,
+    child: Guard,
     output: Arc<Mutex<String>>,
 }
 
 impl Running {
     fn start(config: &Path) -> Running {
-        let mut child = Command::new(support::binary())
+        let mut child = kubevali(config)
             .arg("--watch-config")
-            .arg("--config")
-            .arg(config)
             .env_remove("KUBEVALI_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .spawn_guarded();
         let output = Arc::new(Mutex::new(String::new()));
-        let streams: [Box<dyn Read + Send>; 2] = [
-            Box::new(child.stdout.take().unwrap()),
-            Box::new(child.stderr.take().unwrap()),
-        ];
-        for mut stream in streams {
-            let output = Arc::clone(&output);
-            thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = stream.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    output
-                        .lock()
-                        .unwrap()
-                        .push_str(&String::from_utf8_lossy(&buf[..n]));
-                }
-            });
-        }
+        collect_into(child.stdout.take().unwrap(), &output);
+        collect_into(child.stderr.take().unwrap(), &output);
         Running { child, output }
     }
 
@@ -123,12 +100,7 @@ impl Running {
     }
 
     fn signal(&self, signal: i32) {
-        let status = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .unwrap();
-        assert!(status.success());
+        support::send(self.child.id(), signal);
     }
 
     fn wait(mut self) -> (ExitStatus, String) {
@@ -151,20 +123,9 @@ impl Running {
     }
 }
 
-/// Never leaves kubevali behind, nor (through its parent-death signal)
-/// the node.
-impl Drop for Running {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
 #[test]
 fn changed_arg_restarts_the_node_after_a_graceful_stop() {
-    let dir = scratch_dir();
+    let dir = Scratch::new("watch");
     let path = dir.join("kubevali.yaml");
     std::fs::write(&path, config(NODE, "{{ add 30333 .Index }}", "")).unwrap();
     let kubevali = Running::start(&path);
@@ -188,7 +149,7 @@ fn changed_arg_restarts_the_node_after_a_graceful_stop() {
 
 #[test]
 fn broken_edit_keeps_the_node_and_a_fix_is_picked_up() {
-    let dir = scratch_dir();
+    let dir = Scratch::new("watch");
     let path = dir.join("kubevali.yaml");
     std::fs::write(&path, config(NODE, "{{ add 30333 .Index }}", "")).unwrap();
     let mut kubevali = Running::start(&path);
@@ -207,7 +168,7 @@ fn broken_edit_keeps_the_node_and_a_fix_is_picked_up() {
 
 #[test]
 fn configmap_symlink_swap_is_detected() {
-    let dir = scratch_dir();
+    let dir = Scratch::new("watch");
     let first = dir.join("..2026_11_25_12_00_00.1");
     std::fs::create_dir(&first).unwrap();
     std::fs::write(first.join("kubevali.yaml"), config(NODE, "30500", "")).unwrap();
@@ -230,7 +191,7 @@ fn configmap_symlink_swap_is_detected() {
 
 #[test]
 fn node_ignoring_the_stop_signal_is_killed_after_stop_timeout() {
-    let dir = scratch_dir();
+    let dir = Scratch::new("watch");
     let path = dir.join("kubevali.yaml");
     std::fs::write(&path, config(STUBBORN_NODE, "1", "stopTimeout: 1s\n")).unwrap();
     let kubevali = Running::start(&path);
@@ -250,7 +211,7 @@ fn node_ignoring_the_stop_signal_is_killed_after_stop_timeout() {
 
 #[test]
 fn same_content_or_same_argv_does_not_restart() {
-    let dir = scratch_dir();
+    let dir = Scratch::new("watch");
     let path = dir.join("kubevali.yaml");
     let original = config(NODE, "{{ add 30333 .Index }}", "");
     std::fs::write(&path, &original).unwrap();
@@ -269,7 +230,7 @@ fn same_content_or_same_argv_does_not_restart() {
 
 #[test]
 fn sigterm_during_a_restart_ends_everything_with_the_nodes_status() {
-    let dir = scratch_dir();
+    let dir = Scratch::new("watch");
     let path = dir.join("kubevali.yaml");
     let extra = "stopTimeout: 30s\n";
     std::fs::write(&path, config(SECOND_TERM_EXITS_NODE, "1", extra)).unwrap();
@@ -290,7 +251,7 @@ fn sigterm_during_a_restart_ends_everything_with_the_nodes_status() {
 
 #[test]
 fn node_exiting_on_its_own_ends_kubevali_with_its_status() {
-    let dir = scratch_dir();
+    let dir = Scratch::new("watch");
     let path = dir.join("kubevali.yaml");
     std::fs::write(
         &path,
@@ -312,7 +273,7 @@ fn libc_sigterm() -> i32 {
 #[test]
 fn an_edit_naming_a_program_that_cannot_start_keeps_the_node() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = scratch_dir();
+    let dir = Scratch::new("watch");
     let path = dir.join("kubevali.yaml");
     std::fs::write(&path, config(NODE, "1", "")).unwrap();
     let mut kubevali = Running::start(&path);

@@ -371,22 +371,25 @@ fn the_body_stays_under_ten_thousand_bytes() {
 
 mod binary {
     use std::io::{BufRead, BufReader, Read};
-    use std::path::PathBuf;
-    use std::process::{Child, Command, ExitStatus, Stdio};
+    use std::process::{ExitStatus, Stdio};
     use std::sync::mpsc::{self, Receiver};
     use std::sync::{Arc, Mutex};
     use std::thread;
     use std::time::{Duration, Instant};
 
     use super::http::{Recorder, Reply, Request};
+    use super::support::{Guard, Scratch, SpawnGuarded, kubevali};
     use super::{PATIENCE, paths};
 
     pub const FIRST_ID: &str = "0a1b2c3d-1111-4000-8000-00000000aaaa";
     pub const SECOND_ID: &str = "9f8e7d6c-2222-4000-8000-00000000bbbb";
 
+    /// A kubevali run: killed and reaped (the guard), then its directory
+    /// removed, when dropped, also when the test panics.
     pub struct Run {
-        pub child: Child,
-        pub dir: PathBuf,
+        pub child: Guard,
+        /// Declared after `child`, so it is removed once kubevali is gone.
+        _dir: Scratch,
         stderr: Arc<Mutex<Vec<u8>>>,
         stderr_reader: Option<thread::JoinHandle<()>>,
     }
@@ -411,26 +414,19 @@ mod binary {
         check: &str,
         env: &[(&str, &str)],
     ) -> Run {
-        let dir = temp_dir(name);
+        let dir = Scratch::new(name);
         let script = dir.join("node.sh");
         std::fs::write(&script, node_script).expect("write node script");
         start_full(dir, &format!("[sh, {script:?}]"), server, check, env)
     }
 
-    fn temp_dir(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("kubevali-watchlog-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        dir
-    }
-
     /// Like [`start`] with `command` (YAML) as nodeTemplate.command.
-    fn start_command(dir: PathBuf, command: &str, server: &Recorder) -> Run {
+    fn start_command(dir: Scratch, command: &str, server: &Recorder) -> Run {
         start_full(dir, command, server, &default_check(), &[])
     }
 
     fn start_full(
-        dir: PathBuf,
+        dir: Scratch,
         command: &str,
         server: &Recorder,
         check: &str,
@@ -448,9 +444,7 @@ mod binary {
             ),
         )
         .expect("write config");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_kubevali"))
-            .arg("--config")
-            .arg(&config)
+        let mut child = kubevali(&config)
             .env("HOSTNAME", "validator-sts-1")
             .env_remove("KUBEVALI_LOG")
             .env_remove("KUBEVALI_CONFIG")
@@ -464,8 +458,7 @@ mod binary {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
-            .spawn()
-            .expect("start kubevali");
+            .spawn_guarded();
         let stderr = Arc::new(Mutex::new(Vec::new()));
         let mut pipe = child.stderr.take().expect("stderr pipe");
         let sink = Arc::clone(&stderr);
@@ -477,7 +470,7 @@ mod binary {
         });
         Run {
             child,
-            dir,
+            _dir: dir,
             stderr,
             stderr_reader: Some(stderr_reader),
         }
@@ -531,16 +524,6 @@ mod binary {
         /// kubevali's own log (stderr).
         pub fn log(&self) -> String {
             String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
-        }
-    }
-
-    impl Drop for Run {
-        fn drop(&mut self) {
-            if self.child.try_wait().ok().flatten().is_none() {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-            }
-            let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
 
@@ -839,7 +822,7 @@ mod binary {
     #[test]
     fn a_node_that_cannot_start_is_reported_with_a_fail() {
         let server = Recorder::start();
-        let dir = temp_dir("no-such-node");
+        let dir = Scratch::new("no-such-node");
         let missing = dir.join("no-such-node");
         let mut run = start_command(dir, &format!("[{missing:?}]"), &server);
         let _lines = run.stdout_lines();
@@ -882,12 +865,12 @@ fn an_update_moves_the_pings_to_the_new_check() {
 // Auto-provisioning, templates and load-time checks, through the binary.
 
 mod provisioning {
-    use std::process::Command;
     use std::thread;
     use std::time::Duration;
 
     use super::binary::{self, SECOND_ID};
     use super::http::{Recorder, Reply};
+    use super::support::{Scratch, kubevali};
     use super::{PATIENCE, paths};
 
     const PING_KEY: &str = "Fq0Od6-F4MMNuCEnzTU01w";
@@ -990,12 +973,7 @@ mod provisioning {
     /// Runs `kubevali --dry-run` on a config whose watchlog section ends
     /// with `lines`; gives the exit code and stderr.
     fn dry_run(lines: &str, env: &[(&str, &str)]) -> (Option<i32>, String) {
-        let dir = std::env::temp_dir().join(format!(
-            "kubevali-watchlog-{}-dry-{}",
-            std::process::id(),
-            lines.len() ^ (lines.bytes().map(usize::from).sum::<usize>() << 8)
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = Scratch::new("dry");
         let config = dir.join("kubevali.yaml");
         std::fs::write(
             &config,
@@ -1005,17 +983,15 @@ mod provisioning {
             ),
         )
         .expect("write config");
-        let output = Command::new(env!("CARGO_BIN_EXE_kubevali"))
+        let output = kubevali(&config)
             .arg("--dry-run")
-            .arg("--config")
-            .arg(&config)
             .env("HOSTNAME", "validator-sts-1")
             .env_remove("KUBEVALI_LOG")
             .env_remove("KUBEVALI_CONFIG")
             .envs(env.iter().copied())
             .output()
             .expect("run kubevali");
-        let _ = std::fs::remove_dir_all(&dir);
+        drop(dir);
         (
             output.status.code(),
             String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -1170,68 +1146,6 @@ mod provisioning {
 // ---------------------------------------------------------------------------
 // Warnings that point at the cause, and the counts for metrics.
 
-/// A loopback server that answers request number n (from 0) with the raw
-/// bytes `answer(n)` and closes the connection: for answers the recorder
-/// does not script (redirects, oversized headers).
-struct Responder {
-    port: u16,
-    paths: Arc<Mutex<Vec<String>>>,
-}
-
-impl Responder {
-    fn start(answer: impl Fn(usize) -> Vec<u8> + Send + 'static) -> Responder {
-        use std::io::{BufRead, BufReader, Read, Write};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-        let port = listener.local_addr().expect("address").port();
-        let paths = Arc::new(Mutex::new(Vec::new()));
-        let seen = Arc::clone(&paths);
-        thread::spawn(move || {
-            for (n, stream) in listener.incoming().enumerate() {
-                let Ok(mut stream) = stream else { continue };
-                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-                let mut head = String::new();
-                let mut length = 0usize;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        break;
-                    }
-                    if let Some((name, value)) = line.split_once(':') {
-                        if name.eq_ignore_ascii_case("content-length") {
-                            length = value.trim().parse().unwrap_or(0);
-                        }
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                    head.push_str(&line);
-                }
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
-                let path = head.split_whitespace().nth(1).unwrap_or_default();
-                seen.lock().unwrap().push(path.to_owned());
-                let _ = stream.write_all(&answer(n));
-            }
-        });
-        Responder { port, paths }
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn wait_for(&self, count: usize) -> Vec<String> {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            let paths = self.paths.lock().unwrap().clone();
-            if paths.len() >= count || Instant::now() > deadline {
-                return paths;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
 /// Waits until exactly one warning names `shown`, and gives it.
 fn the_warning_about(shown: &str) -> String {
     let deadline = Instant::now() + PATIENCE;
@@ -1327,7 +1241,7 @@ fn refusals_get_a_hint_of_their_own() {
         ),
     ];
     for (id, answer, hint) in cases {
-        let server = Responder::start(move |_| answer.clone().into_bytes());
+        let server = Recorder::raw(move |_| answer.clone().into_bytes());
         let beat = heartbeat();
         let pinger = Pinger::start(
             &one_tick(&server.url()),
@@ -1340,7 +1254,7 @@ fn refusals_get_a_hint_of_their_own() {
         assert!(!warning.contains(id), "the ID was logged: {warning}");
         // Not retried: the answer would be the same.
         thread::sleep(Duration::from_millis(1500));
-        assert_eq!(server.wait_for(1).len(), 1);
+        assert_eq!(server.wait_for(1, PATIENCE).len(), 1);
         pinger.stop();
     }
 }
@@ -1350,7 +1264,7 @@ fn a_warning_that_differs_only_in_a_number_is_given_once() {
     capture_logs();
     // A response head over ureq's 64 KiB limit, a little larger each time,
     // so the error's text changes only in its numbers.
-    let server = Responder::start(|n| {
+    let server = Recorder::raw(|n| {
         let filler = "x".repeat(70_000 + 1000 * n);
         format!("HTTP/1.1 200 OK\r\nX-Filler: {filler}\r\nContent-Length: 2\r\n\r\nOK").into_bytes()
     });
@@ -1362,7 +1276,7 @@ fn a_warning_that_differs_only_in_a_number_is_given_once() {
     );
     beat.record_match(b"Prepared block");
     // Two ticks of three attempts each.
-    assert!(server.wait_for(6).len() >= 6);
+    assert!(server.wait_for(6, PATIENCE).len() >= 6);
     let warnings = logged(log::Level::Warn, "p1b2…");
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("too big"), "{}", warnings[0]);

@@ -56,7 +56,11 @@ struct Shared {
     arrived: Condvar,
     script: Mutex<VecDeque<Reply>>,
     then: Reply,
+    /// Set by [`Recorder::raw`]: the bytes that answer request number n.
+    raw: Option<RawAnswer>,
 }
+
+type RawAnswer = Box<dyn Fn(usize) -> Vec<u8> + Send + Sync>;
 
 impl Recorder {
     /// A server that answers every request with 200 OK.
@@ -66,6 +70,17 @@ impl Recorder {
 
     /// A server that answers with `script` in order, then `then` forever.
     pub fn scripted(script: &[Reply], then: Reply) -> Recorder {
+        Recorder::serve(script, then, None)
+    }
+
+    /// A server that answers request number n (from 0) with the raw bytes
+    /// `answer(n)` and closes the connection: for answers a script of
+    /// statuses cannot give (redirects, oversized heads).
+    pub fn raw(answer: impl Fn(usize) -> Vec<u8> + Send + Sync + 'static) -> Recorder {
+        Recorder::serve(&[], Reply::Status(200), Some(Box::new(answer)))
+    }
+
+    fn serve(script: &[Reply], then: Reply, raw: Option<RawAnswer>) -> Recorder {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
         let port = listener.local_addr().expect("local address").port();
         let shared = Arc::new(Shared {
@@ -73,6 +88,7 @@ impl Recorder {
             arrived: Condvar::new(),
             script: Mutex::new(script.iter().copied().collect()),
             then,
+            raw,
         });
         let accepting = Arc::clone(&shared);
         thread::spawn(move || {
@@ -135,6 +151,18 @@ fn serve(stream: TcpStream, shared: &Shared) -> io::Result<()> {
         let Some(request) = read_request(&mut reader)? else {
             return Ok(());
         };
+        if let Some(answer) = &shared.raw {
+            let number = {
+                let mut requests = shared.requests.lock().unwrap_or_else(|e| e.into_inner());
+                requests.push(request);
+                requests.len() - 1
+            };
+            shared.arrived.notify_all();
+            writer.write_all(&answer(number))?;
+            writer.flush()?;
+            // Closing the connection ends the answer.
+            return Ok(());
+        }
         let reply = {
             let mut script = shared.script.lock().unwrap_or_else(|e| e.into_inner());
             script.pop_front().unwrap_or(shared.then)

@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use super::Scratch;
+
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::server::WebPkiClientVerifier;
@@ -375,10 +377,6 @@ fn unique() -> usize {
     COUNTER.fetch_add(1, Ordering::SeqCst)
 }
 
-/// The kube tests' name for the shared scratch directory.
-#[allow(unused_imports)] // not every test binary uses it
-pub use super::Scratch as TempDir;
-
 /// Standard base64 with padding, for kubeconfig `*-data` fields.
 pub fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -553,7 +551,7 @@ fn tunnel(stream: TcpStream, tunnels: &Mutex<Vec<Tunnel>>) {
 /// `<token_prefix><run number>`. `status_extra` is spliced into the status
 /// object (e.g. `,"expirationTimestamp":"…"`).
 pub fn exec_plugin(
-    dir: &TempDir,
+    dir: &Scratch,
     name: &str,
     api_version: &str,
     token_prefix: &str,
@@ -572,7 +570,7 @@ pub fn exec_plugin(
 }
 
 /// Writes `script` as an executable file in `dir`.
-pub fn executable(dir: &TempDir, name: &str, script: &str) -> PathBuf {
+pub fn executable(dir: &Scratch, name: &str, script: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let path = dir.write(name, script);
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
@@ -588,7 +586,7 @@ pub struct ExecRun {
 }
 
 /// Every run of the plugin `name`, in order.
-pub fn exec_runs(dir: &TempDir, name: &str) -> Vec<ExecRun> {
+pub fn exec_runs(dir: &Scratch, name: &str) -> Vec<ExecRun> {
     std::fs::read_to_string(dir.path().join(format!("{name}.runs")))
         .unwrap_or_default()
         .lines()

@@ -63,7 +63,27 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if std::fs::remove_dir_all(&self.dir).is_err() {
+            // A test that made a directory read-only may have panicked
+            // before undoing it.
+            make_writable(&self.dir);
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Gives `dir` and every directory under it (not following symlinks)
+/// mode 0755, so that it can be removed.
+fn make_writable(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            make_writable(&entry.path());
+        }
     }
 }
 
@@ -155,8 +175,14 @@ pub fn wait_for_file(path: &Path) {
 }
 
 /// Polls `ready` every few milliseconds; fails the test after [`PATIENCE`].
-pub fn wait_until(what: &str, mut ready: impl FnMut() -> bool) {
-    let deadline = Instant::now() + PATIENCE;
+pub fn wait_until(what: &str, ready: impl FnMut() -> bool) {
+    wait_within(what, PATIENCE, ready);
+}
+
+/// Polls `ready` every few milliseconds; fails the test after `timeout`
+/// (for tests whose bound is part of what they check).
+pub fn wait_within(what: &str, timeout: Duration, mut ready: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
     while !ready() {
         assert!(Instant::now() < deadline, "gave up waiting for {what}");
         std::thread::sleep(Duration::from_millis(5));
@@ -283,9 +309,19 @@ impl Drop for Guard {
 }
 
 /// Collects everything read from `stream` on a thread of its own.
-pub fn collect(mut stream: impl Read + Send + 'static) -> std::sync::Arc<std::sync::Mutex<String>> {
+pub fn collect(stream: impl Read + Send + 'static) -> std::sync::Arc<std::sync::Mutex<String>> {
     let text = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
-    let sink = std::sync::Arc::clone(&text);
+    collect_into(stream, &text);
+    text
+}
+
+/// Like [`collect`], appending to `text` (which several streams may
+/// share, each chunk appended whole as it arrives).
+pub fn collect_into(
+    mut stream: impl Read + Send + 'static,
+    text: &std::sync::Arc<std::sync::Mutex<String>>,
+) {
+    let sink = std::sync::Arc::clone(text);
     std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
         while let Ok(n @ 1..) = stream.read(&mut buf) {
@@ -294,7 +330,6 @@ pub fn collect(mut stream: impl Read + Send + 'static) -> std::sync::Arc<std::sy
                 .push_str(&String::from_utf8_lossy(&buf[..n]));
         }
     });
-    text
 }
 
 /// A copy of what [`collect`] has gathered so far.
