@@ -303,12 +303,18 @@ fn the_final_ping_is_sent_within_its_own_deadline() {
 #[test]
 fn a_stop_before_the_start_logs_no_node_end() {
     let dir = Scratch::new("early-term-log");
-    let fifo = dir.join("kubevali.yaml");
-    let c_path = CString::new(fifo.display().to_string()).expect("path");
-    // SAFETY: a valid NUL-terminated path.
-    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let options = Options {
+        log_level: Some("info"),
+        ..Options::default()
+    };
+    // The config must be a regular file (a FIFO is refused), so what holds
+    // kubevali before the node starts is a slow render: 9M template steps,
+    // under the 10M budget, about a second in a debug build.
+    let slow_index = "index: \"{{ range until 60000 }}{{ range until 150 }}{{ end }}{{ end }}0\"";
+    let yaml = node_config(&sh("exit 0"), &options).replace("index: \"0\"", slow_index);
+    let config = dir.config(&yaml);
     let mut kubevali = Guard::spawn(
-        kubevali(&fifo)
+        kubevali(&config)
             .env_remove("KUBEVALI_LOG")
             .stderr(Stdio::piped()),
     );
@@ -316,12 +322,7 @@ fn a_stop_before_the_start_logs_no_node_end() {
     let pid = kubevali.id();
     wait_until("kubevali to catch SIGTERM", || catches(pid, libc::SIGTERM));
     send(pid, libc::SIGTERM);
-    let options = Options {
-        log_level: Some("info"),
-        ..Options::default()
-    };
-    std::fs::write(&fifo, node_config(&sh("exit 0"), &options)).expect("write fifo");
-    assert_eq!(code(kubevali.wait()), 143);
+    assert_eq!(code(kubevali.wait()), 143, "{}", collected(&stderr));
     std::thread::sleep(Duration::from_millis(100));
     let text = collected(&stderr);
     assert!(text.contains("not starting the node"), "{text}");

@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::error::ConfigError;
+use super::path::FieldPath;
 use super::schema::*;
-use super::source::{FieldPath, Source};
+use super::source::Source;
 use super::tree::{Node, ScalarKind, Value};
 use crate::duration;
 

@@ -13,6 +13,7 @@
 mod de;
 mod error;
 mod listen;
+mod path;
 mod schema;
 mod source;
 mod tree;
@@ -23,11 +24,12 @@ use std::path::Path;
 
 pub use error::{ConfigError, ReadError};
 pub use listen::Listen;
+pub use path::{FieldPath, Pos};
 pub use schema::{
     ArgItem, ArgValue, Config, DEFAULT_INDEX_TEMPLATE, LogFormat, LogLevel, Logging, Stream,
     Watchlog,
 };
-pub use source::{FieldPath, Pos, Source, read_bounded};
+pub use source::{Source, read_bounded};
 
 use tree::TreeError;
 

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 use std::rc::Rc;
 
-use super::source::{FieldPath, Pos};
+use super::path::{FieldPath, Pos};
 use super::yaml::{Event, Mark, Parser, Style, SyntaxError};
 
 /// How deep collections may nest. kubevali's schema needs 4 levels; 64

@@ -3,9 +3,10 @@
 use std::time::Duration;
 
 use super::error::ConfigError;
+use super::path::FieldPath;
 use super::schema::Config;
 use super::schema::Watchlog;
-use super::source::{FieldPath, Source};
+use super::source::Source;
 use crate::{duration, ping_url};
 
 /// Signals that do not end a process: sent as `stopSignal`, the node would
