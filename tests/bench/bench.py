@@ -258,60 +258,58 @@ def main():
               " best = fastest kubevali run / fastest baseline run.")
 
 
+def alternate(pairs, run_base, run_kv):
+    """Runs the baseline and kubevali in alternating pairs (A B, B A, ...).
+    Each runner gives (wall s, CPU s or None, peak RSS KiB or None); the
+    result is both series and the per-pair wall-time ratios."""
+    base, kv, ratios = [], [], []
+    for i in range(pairs):
+        for which in ((0, 1) if i % 2 == 0 else (1, 0)):
+            (base, kv)[which].append((run_base, run_kv)[which]())
+        ratios.append(kv[-1][0] / base[-1][0])
+    return base, kv, ratios
+
+
+def columns(base, kv, gib, with_cpu):
+    """The CPU and RSS columns of a row."""
+    rss = f"{max(r[2] for r in kv) / 1024:8.2f} MiB"
+    if not with_cpu:
+        return f"{'':12} {'':13} {rss}"
+    kv_cpu = statistics.median(r[1] / gib for r in kv)
+    base_cpu = statistics.median(r[1] / gib for r in base)
+    return f"{kv_cpu:12.3f} {base_cpu:13.3f} {rss}"
+
+
 def pass_through(args, binary, data, sink, tmp, watch_cfg, size, gib):
-    kv, base, ratios, kv_cpu, cat_cpu, rss = [], [], [], [], [], []
-    for i in range(args.pairs):
-        order = (0, 1) if i % 2 == 0 else (1, 0)
-        for which in order:
-            if which == 0:
-                wall, cpu, _ = run_cat(data, sink, tmp)
-                base.append(wall)
-                cat_cpu.append(cpu / gib)
-            else:
-                wall, cpu, peak, _ = run_kubevali(binary, watch_cfg, sink, tmp)
-                kv.append(wall)
-                kv_cpu.append(cpu / gib)
-                rss.append(peak)
-        ratios.append(kv[-1] / base[-1])
-    row(sink, "pass-through", kv, base, ratios, size,
-        f"{statistics.median(kv_cpu):12.3f} {statistics.median(cat_cpu):13.3f} {max(rss) / 1024:8.2f} MiB")
+    base, kv, ratios = alternate(
+        args.pairs,
+        lambda: run_cat(data, sink, tmp)[:2],
+        lambda: run_kubevali(binary, watch_cfg, sink, tmp)[:3],
+    )
+    row(sink, "pass-through", [r[0] for r in kv], [r[0] for r in base], ratios, size,
+        columns(base, kv, gib, with_cpu=True))
 
 
 def zero_copy(args, binary, data, sink, tmp, plain_cfg, size):
-    kv, base, ratios, rss = [], [], [], []
-    for i in range(args.pairs):
-        order = (0, 1) if i % 2 == 0 else (1, 0)
-        for which in order:
-            if which == 0:
-                base.append(run_alone(data, sink, tmp)[0])
-            else:
-                wall, _, peak, _ = run_kubevali(binary, plain_cfg, sink, tmp)
-                kv.append(wall)
-                rss.append(peak)
-        ratios.append(kv[-1] / base[-1])
-    row(sink, "zero-copy", kv, base, ratios, size,
-        f"{'':12} {'':13} {max(rss) / 1024:8.2f} MiB")
+    base, kv, ratios = alternate(
+        args.pairs,
+        lambda: run_alone(data, sink, tmp),
+        lambda: run_kubevali(binary, plain_cfg, sink, tmp)[:3],
+    )
+    row(sink, "zero-copy", [r[0] for r in kv], [r[0] for r in base], ratios, size,
+        columns(base, kv, 1, with_cpu=False))
 
 
 def scraped(args, binary, sink, tmp, watch_cfg, http_cfg, port, scrapes, size, gib):
     """kubevali with the endpoint scraped every second against the same
     kubevali without it: the baseline columns are kubevali's own."""
-    kv, base, ratios, kv_cpu, base_cpu, rss = [], [], [], [], [], []
-    for i in range(args.pairs):
-        order = (0, 1) if i % 2 == 0 else (1, 0)
-        for which in order:
-            if which == 0:
-                wall, cpu, _, _ = run_kubevali(binary, watch_cfg, sink, tmp)
-                base.append(wall)
-                base_cpu.append(cpu / gib)
-            else:
-                wall, cpu, peak, _ = run_kubevali(binary, http_cfg, sink, tmp, port, scrapes)
-                kv.append(wall)
-                kv_cpu.append(cpu / gib)
-                rss.append(peak)
-        ratios.append(kv[-1] / base[-1])
-    row(sink, "scraped", kv, base, ratios, size,
-        f"{statistics.median(kv_cpu):12.3f} {statistics.median(base_cpu):13.3f} {max(rss) / 1024:8.2f} MiB")
+    base, kv, ratios = alternate(
+        args.pairs,
+        lambda: run_kubevali(binary, watch_cfg, sink, tmp)[:3],
+        lambda: run_kubevali(binary, http_cfg, sink, tmp, port, scrapes)[:3],
+    )
+    row(sink, "scraped", [r[0] for r in kv], [r[0] for r in base], ratios, size,
+        columns(base, kv, gib, with_cpu=True))
 
 
 def row(sink, path, kv, base, ratios, size, rest):
